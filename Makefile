@@ -1,0 +1,57 @@
+# Solo Saving infrastructure — the two commands are `make up` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+STAMP       := $(VENV)/.installed
+LOCAL_AWS_PORT ?= 4566
+ENV         ?= local
+INVENTORY   := inventories/$(ENV)
+export LOCAL_AWS_PORT
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The embedded emulator accepts any credentials; real environments use profiles.
+LOCAL_AWS_ENV := AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL:-http://127.0.0.1:$(LOCAL_AWS_PORT)} \
+	AWS_ACCESS_KEY_ID=$${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=$${AWS_SECRET_ACCESS_KEY:-testing}
+
+.PHONY: help setup up down plan verify test unit lint clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt tools/find-python
+	@py=$$(tools/find-python) || exit 1; \
+	  if [ ! -x $(BIN)/python ]; then echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+collections/ansible_collections/solo_saving/infra:
+	@mkdir -p collections/ansible_collections/solo_saving
+	@ln -sfn ../../.. $@
+
+setup: $(STAMP) collections/ansible_collections/solo_saving/infra ## Create .venv/ with the pinned tools (quick when nothing changed).
+
+up: setup ## Start the local AWS emulator and deploy the whole stack to it.
+	@$(BIN)/python -m tools.emulator start
+	$(LOCAL_AWS_ENV) $(BIN)/ansible-playbook site.yml -i inventories/local
+	@$(LOCAL_AWS_ENV) $(BIN)/python -m tools.summary
+
+down: ## Stop the local AWS emulator (its state is lost).
+	@$(BIN)/python -m tools.emulator stop 2>/dev/null || python3 -m tools.emulator stop
+
+plan: setup ## Show what a run would change (ENV=local|dev|prod): site.yml --check --diff.
+	@if [ "$(ENV)" = local ]; then $(BIN)/python -m tools.emulator start; fi
+	$(if $(filter local,$(ENV)),$(LOCAL_AWS_ENV)) $(BIN)/ansible-playbook site.yml -i $(INVENTORY) --check --diff
+
+test: setup ## Run every test: lint, unit, molecule and integration, against private emulators.
+	$(BIN)/python -m pytest
+
+unit: setup ## Run the unit tests only.
+	$(BIN)/python -m pytest tests/unit
+
+lint: setup ## ansible-lint (production profile) and ruff.
+	$(BIN)/ansible-lint
+	$(BIN)/ruff check .
+
+clean: down ## Remove the virtualenv and local state.
+	rm -rf $(VENV) .local collections/ansible_collections

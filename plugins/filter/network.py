@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: Solo Saving platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the network layer: inventory validation and subnet layout.
+
+The pure functions take plain data and return plain data (lists of messages,
+lists of dicts); the FilterModule wrappers turn bad input types into
+AnsibleFilterError. Messages name the inventory variable and say what to change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+TIERS = ("public", "app", "db")
+AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<zone>[a-z])$")
+# AWS allows VPC and subnet netmasks between /16 and /28.
+MIN_PREFIX, MAX_PREFIX = 16, 28
+
+
+def _parse(value, name, errors):
+    try:
+        net = ipaddress.ip_network(str(value), strict=True)
+    except ValueError as e:
+        text = str(e)
+        if "host bits set" in text:
+            fixed = ipaddress.ip_network(str(value), strict=False)
+            errors.append(f"{name} = '{value}' has host bits set: use '{fixed}'")
+        else:
+            errors.append(f"{name} = '{value}' is not a valid IPv4 CIDR block ({text}): write it like '10.0.0.0/16'")
+        return None
+    if net.version != 4:
+        errors.append(f"{name} = '{value}' is IPv6: give an IPv4 CIDR block like '10.0.0.0/16'")
+        return None
+    if not MIN_PREFIX <= net.prefixlen <= MAX_PREFIX:
+        errors.append(f"{name} = '{value}': AWS accepts netmasks from /{MIN_PREFIX} to /{MAX_PREFIX}")
+        return None
+    return net
+
+
+def network_errors(spec):
+    """Every problem with the network inputs, as messages; [] when all is well.
+
+    ``spec`` keys: vpc_cidr, azs, subnet_cidrs ({tier: [cidr per AZ]}),
+    region, min_azs, ports ({variable name: port}).
+    """
+    errors = []
+    vpc = _parse(spec.get("vpc_cidr"), "network_vpc_cidr", errors)
+    azs = spec.get("azs") or []
+    region = spec.get("region")
+    min_azs = int(spec.get("min_azs", 2))
+    if not isinstance(azs, list) or len(azs) < min_azs:
+        errors.append(f"network_azs = {azs!r}: the stack needs at least {min_azs} availability zones "
+                      f"(for example ['{region}a', '{region}c']) to survive the loss of one")
+        azs = azs if isinstance(azs, list) else []
+    if len(set(azs)) != len(azs):
+        errors.append(f"network_azs = {azs!r} lists an availability zone twice: give distinct zones")
+    for i, az in enumerate(azs):
+        match = AZ_RE.match(str(az))
+        if not match:
+            errors.append(f"network_azs[{i}] = '{az}' is not an availability zone name (like '{region}a')")
+        elif region and match.group("region") != region:
+            errors.append(f"network_azs[{i}] = '{az}' is not in the stack's region {region}: "
+                          f"use a zone of {region} or change stack_region")
+    cidrs = spec.get("subnet_cidrs") or {}
+    if not isinstance(cidrs, dict):
+        errors.append("network_subnet_cidrs must be a mapping of tier -> list of CIDR blocks")
+        cidrs = {}
+    seen = []
+    for tier in TIERS:
+        if tier not in cidrs:
+            errors.append(f"network_subnet_cidrs.{tier} is missing: give one CIDR block per availability zone")
+    for tier, blocks in cidrs.items():
+        if tier not in TIERS:
+            errors.append(f"network_subnet_cidrs.{tier}: unknown tier; the tiers are {', '.join(TIERS)}")
+            continue
+        if not isinstance(blocks, list):
+            errors.append(f"network_subnet_cidrs.{tier} must be a list of CIDR blocks, one per availability zone")
+            continue
+        if len(blocks) != len(azs):
+            errors.append(f"network_subnet_cidrs.{tier} has {len(blocks)} CIDR blocks for {len(azs)} availability "
+                          f"zones: give exactly one per entry of network_azs, in the same order")
+        for i, block in enumerate(blocks):
+            name = f"network_subnet_cidrs.{tier}[{i}]"
+            net = _parse(block, name, errors)
+            if net is None:
+                continue
+            if vpc is not None and not net.subnet_of(vpc):
+                errors.append(f"{name} = '{block}' is outside network_vpc_cidr ({vpc}): choose a block inside it")
+            for other_name, other in seen:
+                if net.overlaps(other):
+                    errors.append(f"{name} = '{block}' overlaps {other_name} = '{other}': "
+                                  "give each subnet its own range")
+            seen.append((name, net))
+    for name, port in (spec.get("ports") or {}).items():
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            errors.append(f"{name} = {port!r} is not a TCP port (1-65535)")
+    return errors
+
+
+def subnet_layout(subnet_cidrs, azs):
+    """{tier: [cidr per AZ]} + [az, ...] -> [{tier, az, cidr}, ...] (tier order kept)."""
+    return [{"tier": tier, "az": az, "cidr": cidr}
+            for tier, blocks in subnet_cidrs.items()
+            for az, cidr in zip(azs, blocks)]
+
+
+def _network_errors(spec):
+    if not isinstance(spec, dict):
+        raise AnsibleFilterError(f"network_errors expects a mapping, got {type(spec).__name__}")
+    return network_errors(spec)
+
+
+def _subnet_layout(subnet_cidrs, azs):
+    if not isinstance(subnet_cidrs, dict) or not isinstance(azs, list):
+        raise AnsibleFilterError("subnet_layout expects a mapping of tier -> CIDR list and a list of zones")
+    return subnet_layout(subnet_cidrs, azs)
+
+
+class FilterModule:
+    def filters(self):
+        return {"network_errors": _network_errors, "subnet_layout": _subnet_layout}

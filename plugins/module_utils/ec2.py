@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: Solo Saving platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EC2 API wrappers: one function per call, each retried, one error type.
+
+Reads take filters (never identifiers that may be planned) and return plain
+lists; deletes treat "not found" as done.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import RETRY_CODES, aws_call
+
+
+def filters(**kwargs):
+    """filters(vpc_id='vpc-1', attachment__vpc_id='vpc-1', tag__Name='x') -> EC2 Filters.
+
+    ``tag__X`` becomes ``tag:X``; otherwise ``__`` becomes ``.`` and ``_`` becomes ``-``.
+    """
+    result = []
+    for key, value in kwargs.items():
+        name = "tag:" + key[len("tag__"):] if key.startswith("tag__") else key.replace("__", ".").replace("_", "-")
+        values = value if isinstance(value, list) else [value]
+        result.append({"Name": name, "Values": [str(v) for v in values]})
+    return result
+
+
+def _paginate(client, operation, key, **kwargs):
+    paginator = client.get_paginator(operation)
+    items = []
+    for page in paginator.paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+@aws_call("describe VPCs")
+def describe_vpcs(client, **flt):
+    return _paginate(client, "describe_vpcs", "Vpcs", Filters=filters(**flt))
+
+
+@aws_call("read a VPC attribute")
+def describe_vpc_attribute(client, vpc_id, attribute):
+    result = client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+    key = attribute[0].upper() + attribute[1:]
+    return bool(result[key]["Value"])
+
+
+@aws_call("create the VPC")
+def create_vpc(client, cidr, tag_specs):
+    return client.create_vpc(CidrBlock=cidr, TagSpecifications=tag_specs)["Vpc"]
+
+
+@aws_call("modify a VPC attribute", retry_codes=RETRY_CODES)
+def modify_vpc_attribute(client, vpc_id, attribute, value):
+    client.modify_vpc_attribute(VpcId=vpc_id, **{attribute: {"Value": value}})
+
+
+@aws_call("tag a resource", retry_codes=RETRY_CODES)
+def create_tags(client, resource_ids, tags):
+    client.create_tags(Resources=list(resource_ids), Tags=tags)
+
+
+@aws_call("describe subnets")
+def describe_subnets(client, **flt):
+    return _paginate(client, "describe_subnets", "Subnets", Filters=filters(**flt))
+
+
+@aws_call("create a subnet", retry_codes=RETRY_CODES)
+def create_subnet(client, vpc_id, cidr, az, tag_specs):
+    return client.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az,
+                                TagSpecifications=tag_specs)["Subnet"]
+
+
+@aws_call("describe internet gateways")
+def describe_internet_gateways(client, **flt):
+    return _paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters(**flt))
+
+
+@aws_call("create the internet gateway")
+def create_internet_gateway(client, tag_specs):
+    return client.create_internet_gateway(TagSpecifications=tag_specs)["InternetGateway"]
+
+
+@aws_call("attach the internet gateway", retry_codes=RETRY_CODES)
+def attach_internet_gateway(client, igw_id, vpc_id):
+    client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+
+
+@aws_call("describe route tables")
+def describe_route_tables(client, **flt):
+    return _paginate(client, "describe_route_tables", "RouteTables", Filters=filters(**flt))
+
+
+@aws_call("create a route table", retry_codes=RETRY_CODES)
+def create_route_table(client, vpc_id, tag_specs):
+    return client.create_route_table(VpcId=vpc_id, TagSpecifications=tag_specs)["RouteTable"]
+
+
+@aws_call("create a route", retry_codes=RETRY_CODES)
+def create_route(client, route_table_id, destination, gateway_id):
+    client.create_route(RouteTableId=route_table_id, DestinationCidrBlock=destination, GatewayId=gateway_id)
+
+
+@aws_call("replace a route", retry_codes=RETRY_CODES)
+def replace_route(client, route_table_id, destination, gateway_id):
+    client.replace_route(RouteTableId=route_table_id, DestinationCidrBlock=destination, GatewayId=gateway_id)
+
+
+@aws_call("delete a route", not_found=["InvalidRoute.NotFound"])
+def delete_route(client, route_table_id, route):
+    args = {"RouteTableId": route_table_id}
+    if route.get("DestinationIpv6CidrBlock"):
+        args["DestinationIpv6CidrBlock"] = route["DestinationIpv6CidrBlock"]
+    else:
+        args["DestinationCidrBlock"] = route["DestinationCidrBlock"]
+    client.delete_route(**args)
+
+
+@aws_call("associate a route table", retry_codes=RETRY_CODES)
+def associate_route_table(client, route_table_id, subnet_id):
+    client.associate_route_table(RouteTableId=route_table_id, SubnetId=subnet_id)
+
+
+@aws_call("move a subnet to another route table", retry_codes=RETRY_CODES)
+def replace_route_table_association(client, association_id, route_table_id):
+    client.replace_route_table_association(AssociationId=association_id, RouteTableId=route_table_id)
+
+
+@aws_call("describe security groups")
+def describe_security_groups(client, **flt):
+    return _paginate(client, "describe_security_groups", "SecurityGroups", Filters=filters(**flt))
+
+
+@aws_call("create a security group", retry_codes=RETRY_CODES)
+def create_security_group(client, vpc_id, name, description, tag_specs):
+    return client.create_security_group(VpcId=vpc_id, GroupName=name, Description=description,
+                                        TagSpecifications=tag_specs)["GroupId"]
+
+
+@aws_call("authorize security group rules", retry_codes=RETRY_CODES)
+def authorize_rules(client, group_id, direction, permissions):
+    call = client.authorize_security_group_ingress if direction == "ingress" else client.authorize_security_group_egress
+    call(GroupId=group_id, IpPermissions=permissions)
+
+
+@aws_call("revoke security group rules", not_found=["InvalidPermission.NotFound"])
+def revoke_rules(client, group_id, direction, permissions):
+    call = client.revoke_security_group_ingress if direction == "ingress" else client.revoke_security_group_egress
+    call(GroupId=group_id, IpPermissions=permissions)
+
+
+@aws_call("find the AWS-managed prefix list")
+def describe_managed_prefix_lists(client, name):
+    return _paginate(client, "describe_managed_prefix_lists", "PrefixLists",
+                     Filters=filters(prefix_list_name=name))
+
+
+@aws_call("describe NAT gateways")
+def describe_nat_gateways(client, **flt):
+    return _paginate(client, "describe_nat_gateways", "NatGateways", Filter=filters(**flt))
