@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Solo Saving platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the network layer: inventory validation and subnet layout.
@@ -18,7 +17,8 @@ from ansible.errors import AnsibleFilterError
 TIERS = ("public", "app", "db")
 AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<zone>[a-z])$")
 # AWS allows VPC and subnet netmasks between /16 and /28.
-MIN_PREFIX, MAX_PREFIX = 16, 28
+MIN_PREFIX = 16
+MAX_PREFIX = 28
 
 
 def _parse(value, name, errors):
@@ -105,7 +105,7 @@ def subnet_layout(subnet_cidrs, azs):
     """{tier: [cidr per AZ]} + [az, ...] -> [{tier, az, cidr}, ...] (tier order kept)."""
     return [{"tier": tier, "az": az, "cidr": cidr}
             for tier, blocks in subnet_cidrs.items()
-            for az, cidr in zip(azs, blocks)]
+            for az, cidr in zip(azs, blocks, strict=False)]
 
 
 def _network_errors(spec):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Solo Saving platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """EC2 API wrappers: one function per call, each retried, one error type.

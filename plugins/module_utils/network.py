@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: Solo Saving platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure helpers of the vpc_network module: security group rule algebra.

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: Solo Saving platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -168,6 +167,7 @@ diff:
 import ipaddress
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     SoloAwsError,
@@ -386,7 +386,7 @@ class VpcNetwork:
                     "subnets": current_subnets,
                 }
             self._converge_default_route(name, rt_id, routes, public, igw_id)
-            for az, subnet_id in by_az.items():
+            for _az, subnet_id in by_az.items():
                 current = associations.get(subnet_id)
                 if current and current[0] == rt_id:
                     continue
@@ -402,7 +402,8 @@ class VpcNetwork:
 
     @staticmethod
     def _is_default(route):
-        return route.get("DestinationCidrBlock") in DEFAULT_ROUTES or route.get("DestinationIpv6CidrBlock") in DEFAULT_ROUTES
+        return (route.get("DestinationCidrBlock") in DEFAULT_ROUTES
+                or route.get("DestinationIpv6CidrBlock") in DEFAULT_ROUTES)
 
     @staticmethod
     def _describe_default(defaults, igw_id):
