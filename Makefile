@@ -34,7 +34,7 @@ setup: $(STAMP) collections/ansible_collections/solo_saving/infra ## Create .ven
 up: setup ## Start the local AWS emulator and deploy the whole stack to it.
 	@$(BIN)/python -m tools.emulator start
 	$(LOCAL_AWS_ENV) $(BIN)/ansible-playbook site.yml -i inventories/local
-	@$(LOCAL_AWS_ENV) $(BIN)/python -m tools.summary
+	@$(LOCAL_AWS_ENV) $(BIN)/python -m tools.summary local
 
 down: ## Stop the local AWS emulator (its state is lost).
 	@$(BIN)/python -m tools.emulator stop 2>/dev/null || python3 -m tools.emulator stop

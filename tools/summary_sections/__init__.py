@@ -1,0 +1,1 @@
+"""One module per layer of the stack; see tools/summary.py."""
