@@ -6,7 +6,8 @@ import re
 import subprocess
 
 import pytest
-from conftest import BIN, ROOT
+
+from tests.support.aws import BIN, ROOT
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]|\x1b\]8;;[^\x1b]*\x1b\\")
 SCENARIOS = sorted(ROOT.glob("roles/*/molecule/*/molecule.yml"))
