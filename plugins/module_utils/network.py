@@ -34,9 +34,9 @@ def spec_rule_keys(rule, resolve_group, resolve_prefix_list):
     port = rule.get("port")
     from_port = rule.get("from_port", port)
     to_port = rule.get("to_port", port)
-    proto, from_port, to_port = _ports(rule.get("proto", "tcp"), from_port, to_port)
-    if proto != "-1" and (from_port is None or to_port is None):
+    if str(rule.get("proto", "tcp")) not in ("-1", "all") and (from_port is None or to_port is None):
         raise ValueError(f"rule {rule!r} has no port (give port, or from_port and to_port)")
+    proto, from_port, to_port = _ports(rule.get("proto", "tcp"), from_port, to_port)
     resolvers = {"cidr": ("cidr", str), "cidr_ipv6": ("cidr6", str),
                  "group": ("group", resolve_group), "prefix_list": ("prefix_list", resolve_prefix_list)}
     given = [name for name in resolvers if rule.get(name)]
