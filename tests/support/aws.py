@@ -127,3 +127,12 @@ def run_playbook(aws: Emulator, *args: str, env: dict[str, str] | None = None, c
     return run
 
 
+
+
+def request_service(record: dict) -> str:
+    """The AWS service a recorded request was signed for (from the SigV4 scope)."""
+    headers = {k.lower(): v for k, v in (record.get("headers") or {}).items()}
+    auth = headers.get("authorization", "")
+    if "Credential=" in auth:
+        return auth.split("Credential=", 1)[1].split("/")[3]
+    return "?"

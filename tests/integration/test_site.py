@@ -1,0 +1,92 @@
+"""The whole stack through site.yml: four-step idempotency, pre-flight, tags, account guard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.support.aws import is_write, request_action, request_service
+
+pytestmark = pytest.mark.slow
+
+
+def writes(records):
+    return [f"{request_service(r)}:{request_action(r)}" for r in records if is_write(r)]
+
+
+def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook):
+    aws.start_recording()
+    plan = playbook("site.yml", "--check", "--diff")
+    records = aws.stop_recording()
+    assert plan.rc == 0, plan.output[-6000:]
+    assert plan.recap()["changed"] > 0
+    assert records, "the check run made no request at all; is recording on?"
+    assert writes(records) == []
+
+    first = playbook("site.yml", check=True)
+    assert first.recap()["changed"] > 0
+
+    aws.start_recording()
+    again_check = playbook("site.yml", "--check", "--diff", check=True)
+    again = playbook("site.yml", check=True)
+    records = aws.stop_recording()
+    assert again_check.recap()["changed"] == 0, again_check.output[-6000:]
+    assert again.recap()["changed"] == 0, again.output[-6000:]
+    assert writes(records) == []
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ({"network_subnet_cidrs": {"public": ["10.20.0.0/24", "10.20.1.0/24"], "app": ["10.20.0.0/24", "10.20.11.0/24"],
+                               "db": ["10.20.20.0/24", "10.20.21.0/24"]}},
+     "network_subnet_cidrs.app[0] = '10.20.0.0/24' overlaps network_subnet_cidrs.public[0] = '10.20.0.0/24'"),
+    ({"stack_azs": ["ap-northeast-1a"]}, "network_azs = ['ap-northeast-1a']: the stack needs at least 2"),
+    ({"network_vpc_cidr": "10.0.0.0/33"}, "network_vpc_cidr = '10.0.0.0/33' is not a valid IPv4 CIDR block"),
+    ({"stack_environment": "Prod_1"}, "stack_environment = 'Prod_1'"),
+    ({"network_frontend_port": "http"}, "network_frontend_port"),
+])
+def test_bad_inventory_fails_in_preflight_before_any_aws_call(aws, playbook, extra, expected):
+    aws.start_recording()
+    run = playbook("site.yml", "-e", json.dumps(extra))
+    records = aws.stop_recording()
+    assert run.rc != 0
+    assert expected in run.output, run.output[-4000:]
+    assert records == [], [request_action(r) for r in records]
+
+
+def test_account_guard_refuses_another_account(aws, playbook):
+    aws.start_recording()
+    run = playbook("site.yml", "-e", "stack_account_id=210987654321")
+    records = aws.stop_recording()
+    assert run.rc != 0
+    assert "The credentials belong to account 123456789012, but the local inventory is for account " \
+           "210987654321" in " ".join(run.output.split())
+    # Only the guard's reads happened: GetCallerIdentity (+ the alias read of aws_caller_info).
+    assert "GetCallerIdentity" in [request_action(r) for r in records]
+    assert writes(records) == []
+
+
+def test_network_tag_runs_the_network_and_nothing_else(aws, playbook):
+    aws.start_recording()
+    run = playbook("site.yml", "--tags", "network", check=True)
+    records = aws.stop_recording()
+    assert run.recap()["changed"] >= 1
+    services = {request_service(r) for r in records if is_write(r)}
+    assert services == {"ec2"}
+    tasks_by_play = plays_and_tasks(run.stdout)
+    assert tasks_by_play.get("Network - VPC, tiered subnets, route tables without NAT, security groups")
+    ran = {play for play, tasks in tasks_by_play.items() if tasks}
+    assert ran == {"Pre-flight - validate the inventory and guard the account",
+                   "Network - VPC, tiered subnets, route tables without NAT, security groups"}
+
+
+def plays_and_tasks(stdout: str) -> dict[str, list[str]]:
+    """{play name: [task names run in it]} from ansible-playbook's default output."""
+    plays: dict[str, list[str]] = {}
+    current = None
+    for line in stdout.splitlines():
+        if line.startswith("PLAY [") and not line.startswith("PLAY RECAP"):
+            current = line[len("PLAY ["):line.rindex("]")]
+            plays.setdefault(current, [])
+        elif line.startswith("TASK [") and current is not None:
+            plays[current].append(line[len("TASK ["):line.rindex("]")])
+    return plays
