@@ -157,3 +157,42 @@ def describe_managed_prefix_lists(client, name):
 @aws_call("describe NAT gateways")
 def describe_nat_gateways(client, **flt):
     return _paginate(client, "describe_nat_gateways", "NatGateways", Filter=filters(**flt))
+
+
+# -- VPC endpoints (endpoints role) ------------------------------------------------
+# Endpoint states that no longer hold an endpoint: a describe may still list them for a while.
+GONE_ENDPOINT_STATES = ("deleting", "deleted", "failed", "rejected", "expired")
+
+
+@aws_call("describe VPC endpoints")
+def describe_vpc_endpoints(client, ids=None, **flt):
+    """Endpoints by id (``ids``) or by filters; endpoints being deleted are left out."""
+    args = {"Filters": filters(**flt)} if flt else {}
+    if ids:
+        args["VpcEndpointIds"] = list(ids)
+    endpoints = _paginate(client, "describe_vpc_endpoints", "VpcEndpoints", **args)
+    return [e for e in endpoints if str(e.get("State", "")).lower() not in GONE_ENDPOINT_STATES]
+
+
+@aws_call("create a VPC endpoint", retry_codes=RETRY_CODES)
+def create_vpc_endpoint(client, **params):
+    """``params``: the CreateVpcEndpoint arguments, ClientToken included (retries reuse it)."""
+    return client.create_vpc_endpoint(**params)["VpcEndpoint"]
+
+
+@aws_call("modify a VPC endpoint", retry_codes=[*RETRY_CODES, "IncorrectState"])
+def modify_vpc_endpoint(client, endpoint_id, **changes):
+    client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **changes)
+
+
+@aws_call("delete a VPC endpoint", not_found=["InvalidVpcEndpointId.NotFound", "InvalidVpcEndpoint.NotFound"])
+def delete_vpc_endpoint(client, endpoint_id):
+    result = client.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+    failures = [u for u in result.get("Unsuccessful") or []
+                if (u.get("Error") or {}).get("Code") not in ("InvalidVpcEndpointId.NotFound",
+                                                              "InvalidVpcEndpoint.NotFound")]
+    if failures:
+        from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError
+
+        error = failures[0].get("Error") or {}
+        raise SoloAwsError(f"Failed to delete VPC endpoint {endpoint_id}: {error.get('Code')}: {error.get('Message')}")
