@@ -1,0 +1,73 @@
+# Copyright: Solo Saving platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS Cloud Map (servicediscovery) API wrappers: one function per call."""
+
+from __future__ import annotations
+
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
+
+
+def _paginate(client, operation, key, **kwargs):
+    items = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+@aws_call("list Cloud Map namespaces")
+def list_private_dns_namespaces(client):
+    return _paginate(client, "list_namespaces", "Namespaces",
+                     Filters=[{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"}])
+
+
+@aws_call("create the Cloud Map private DNS namespace")
+def create_private_dns_namespace(client, name, vpc_id, creator_request_id, description, tags, soa_ttl):
+    """Start the creation; returns the operation id (the creation is asynchronous)."""
+    return client.create_private_dns_namespace(
+        Name=name, Vpc=vpc_id, CreatorRequestId=creator_request_id, Description=description, Tags=tags,
+        Properties={"DnsProperties": {"SOA": {"TTL": soa_ttl}}})["OperationId"]
+
+
+@aws_call("read a Cloud Map operation")
+def get_operation(client, operation_id):
+    return client.get_operation(OperationId=operation_id)["Operation"]
+
+
+@aws_call("list pending Cloud Map namespace operations")
+def pending_namespace_operations(client):
+    """Operations creating a namespace that have not finished (a run killed while waiting)."""
+    return _paginate(client, "list_operations", "Operations", Filters=[
+        {"Name": "TYPE", "Values": ["CREATE_NAMESPACE"], "Condition": "EQ"},
+        {"Name": "STATUS", "Values": ["SUBMITTED", "PENDING"], "Condition": "IN"},
+    ])
+
+
+@aws_call("list the services of the Cloud Map namespace")
+def list_services(client, namespace_id):
+    return _paginate(client, "list_services", "Services",
+                     Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace_id], "Condition": "EQ"}])
+
+
+@aws_call("create a Cloud Map service")
+def create_service(client, name, namespace_id, creator_request_id, description, dns_records, tags):
+    return client.create_service(
+        Name=name, NamespaceId=namespace_id, CreatorRequestId=creator_request_id, Description=description,
+        DnsConfig={"RoutingPolicy": "MULTIVALUE", "DnsRecords": dns_records},
+        # ECS reports task health to Cloud Map; AWS always uses a failure threshold of 1.
+        HealthCheckCustomConfig={"FailureThreshold": 1}, Tags=tags)["Service"]
+
+
+@aws_call("update a Cloud Map service")
+def update_service(client, service_id, description, dns_records):
+    return client.update_service(Id=service_id, Service={"Description": description,
+                                                         "DnsConfig": {"DnsRecords": dns_records}})["OperationId"]
+
+
+@aws_call("read the tags of a Cloud Map resource")
+def list_tags(client, arn):
+    return client.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
+
+
+@aws_call("tag a Cloud Map resource")
+def tag_resource(client, arn, tags):
+    client.tag_resource(ResourceARN=arn, Tags=tags)
