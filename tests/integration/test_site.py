@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from tests.support.aws import is_write, request_action, request_service
 
 pytestmark = pytest.mark.slow

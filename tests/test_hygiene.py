@@ -1,0 +1,71 @@
+"""Project hygiene: linters, the collection artifact, and roles' specs in step with their defaults."""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+
+import pytest
+import yaml
+
+from tests.support.aws import BIN, ROOT
+
+ROLES = sorted(p for p in (ROOT / "roles").iterdir() if (p / "tasks").is_dir())
+
+
+def run(*cmd, **kwargs):
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, **kwargs)
+
+
+def test_ruff_is_clean():
+    proc = run(str(BIN / "ruff"), "check", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_ansible_lint_production_profile_is_clean():
+    config = yaml.safe_load((ROOT / ".ansible-lint").read_text())
+    assert config["profile"] == "production"
+    assert not config.get("skip_list") and not config.get("warn_list")
+    proc = run(str(BIN / "ansible-lint"), "--nocolor")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+
+
+def test_collection_artifact_leaves_out_tests_and_inventories(tmp_path):
+    proc = run(str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (artifact,) = tmp_path.glob("solo_saving-infra-*.tar.gz")
+    with tarfile.open(artifact) as tar:
+        names = tar.getnames()
+    assert "plugins/modules/vpc_network.py" in names
+    assert "roles/network/tasks/main.yml" in names
+    assert "meta/runtime.yml" in names
+    for excluded in ("tests", "inventories", "tools", ".venv", "collections"):
+        assert not [n for n in names if n == excluded or n.startswith(excluded + "/")], excluded
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_argument_specs_agree_with_defaults(role):
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text()) or {}
+    options = specs["main"]["options"]
+    assert set(defaults) <= set(options), f"defaults without a spec: {set(defaults) - set(options)}"
+    for name, option in options.items():
+        assert option.get("description"), f"{name} has no description"
+        assert name.startswith(f"{role.name}_"), f"{name} lacks the {role.name}_ prefix"
+        if "default" in option:
+            assert name in defaults, f"{name} has a spec default but none in defaults/main.yml"
+            assert option["default"] == defaults[name], (
+                f"{name}: spec says {option['default']!r}, defaults/main.yml says {defaults[name]!r}")
+        elif not option.get("required"):
+            assert name in defaults, f"{name} is optional but has no default"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_role_readme_lists_every_input_and_tag(role):
+    readme = (role / "README.md").read_text()
+    options = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    missing = [name for name in options if f"`{name}`" not in readme]
+    assert not missing, f"{role.name}/README.md does not document {missing}"
+    assert "## Tags" in readme and f"`{role.name}`" in readme
+    assert "## IAM" in readme
