@@ -60,9 +60,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def is_up(port: int, timeout: float = 0.5) -> bool:
+def is_up(port: int, timeout: float = 2.0) -> bool:
+    # /moto-api/ answers at once; data.json serialises the whole state and can take seconds.
     try:
-        with urllib.request.urlopen(f"{url(port)}/moto-api/data.json", timeout=timeout):
+        with urllib.request.urlopen(f"{url(port)}/moto-api/", timeout=timeout):
             return True
     except (urllib.error.URLError, OSError):
         return False
