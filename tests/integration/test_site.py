@@ -91,3 +91,14 @@ def plays_and_tasks(stdout: str) -> dict[str, list[str]]:
         elif line.startswith("TASK [") and current is not None:
             plays[current].append(line[len("TASK ["):line.rindex("]")])
     return plays
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_real_environments_refuse_their_placeholders(aws, playbook, env):
+    aws.start_recording()
+    run = playbook("site.yml", "-i", f"inventories/{env}", "--check")
+    records = aws.stop_recording()
+    assert run.rc != 0
+    assert f"stack_account_id = '': set the 12-digit id of the AWS account this environment lives in, in " \
+           f"inventories/{env}/group_vars/<env>/stack.yml" in run.output
+    assert records == []
