@@ -1,0 +1,407 @@
+# Copyright: Solo Saving platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The security rules of the spec, as pure functions over a snapshot of the stack.
+
+The stack_audit module reads the live environment once into a *snapshot* (plain
+dicts, see :func:`empty_snapshot`) and evaluates every rule here against it and
+the inventory's *expectations*. Each rule returns a list of findings
+``{"resource": ..., "message": ...}``; an empty list means the rule holds.
+Rules never call AWS, so each can be shown to fail on a crafted snapshot.
+
+Security group rules in the snapshot are the keys of
+``module_utils.network``: ``(proto, from_port, to_port, kind, target)``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
+INTERNET = ("0.0.0.0/0", "::/0")
+
+
+def empty_snapshot():
+    return {
+        "vpc": None,               # {id, cidr}
+        "subnets": [],             # [{id, tier, az, cidr}]
+        "route_tables": [],        # [{id, name, tier, default_routes: [target id]}]
+        "nat_gateways": [],        # [{id, state}]
+        "security_groups": {},     # {key: {id, name, ingress: [rule key], egress: [rule key]}}
+        "endpoints": [],           # [{id, service, type, subnet_ids, security_group_ids, private_dns, route_table_ids}]
+        "db_cluster": None,        # {id, encrypted, engine, engine_mode, scaling, security_groups, subnet_group}
+        "db_instances": [],        # [{id, class, az, public, writer}]
+        "parameters": [],          # [{name, type}]
+        "task_definitions": {},    # {service key: {arn, containers: [{name, environment, secrets}], execution_role}}
+        "services": {},            # {service key: {name, assign_public_ip, subnets, security_groups,
+                                   #                load_balancers: [tg arn], registries: [arn]}}
+        "load_balancer": None,     # {arn, scheme, subnets, security_groups}
+        "listeners": [],           # [{port, protocol, ssl_policy, certificates, actions: [{type, ...}]}]
+        "target_groups": {},       # {arn: {name, target_type}}
+        "web_acl": None,           # {name, arn, rules: [{name, statement, override}]}
+        "execution_roles": {},     # {role name: [statement dicts]}
+        "alarms": [],              # [{name, namespace, actions}]
+        "sns_topic_arn": None,
+    }
+
+
+def _finding(resource, message):
+    return {"resource": resource, "message": message}
+
+
+def _internet(rule):
+    return rule[3] in ("cidr", "cidr6") and rule[4] in INTERNET
+
+
+def _group(snapshot, key):
+    return snapshot["security_groups"].get(key)
+
+
+# -- network ---------------------------------------------------------------------
+
+def no_nat_gateway(snapshot, expected):
+    return [_finding(n["id"], f"NAT gateway {n['id']} exists ({n['state']}); the spec has none - tasks reach AWS "
+                              "through VPC endpoints")
+            for n in snapshot["nat_gateways"] if n.get("state") not in ("deleted", "deleting", "failed")]
+
+
+def private_subnets_without_default_route(snapshot, expected):
+    findings = []
+    for table in snapshot["route_tables"]:
+        if table.get("tier") in ("app", "db") and table["default_routes"]:
+            findings.append(_finding(table["name"], f"private route table {table['name']} has a default route to "
+                                                    f"{', '.join(table['default_routes'])}"))
+    private = {s["id"] for s in snapshot["subnets"] if s["tier"] in ("app", "db")}
+    for table in snapshot["route_tables"]:
+        if table.get("tier") == "public":
+            wrong = sorted(private & set(table.get("subnet_ids", [])))
+            if wrong:
+                findings.append(_finding(table["name"],
+                                         f"private subnets {', '.join(wrong)} use the public route table"))
+    return findings
+
+
+def alb_security_group(snapshot, expected):
+    alb = _group(snapshot, "alb")
+    if alb is None:
+        return [_finding("alb", "the ALB security group does not exist")]
+    findings = []
+    for rule in alb["ingress"]:
+        if rule[0] != "tcp" or rule[1] not in (80, 443) or rule[2] != rule[1]:
+            findings.append(_finding(alb["name"], f"ALB security group admits {describe(rule, snapshot)}; only 443 "
+                                                  "(and 80 for the redirect) are allowed"))
+    frontend = _group(snapshot, "frontend") or {}
+    for rule in alb["egress"]:
+        if not (rule[3] == "group" and rule[4] == frontend.get("id") and rule[1] == expected["ports"]["frontend"]):
+            findings.append(_finding(alb["name"], f"ALB security group sends {describe(rule, snapshot, 'egress')}; "
+                                                  "it may only reach the frontend"))
+    return findings
+
+
+def _only_from(snapshot, key, port, sources, label):
+    group = _group(snapshot, key)
+    if group is None:
+        return [_finding(key, f"the {key} security group does not exist")]
+    allowed = {(_group(snapshot, s) or {}).get("id") for s in sources}
+    findings = []
+    for rule in group["ingress"]:
+        if not (rule[3] == "group" and rule[4] in allowed and rule[0] == "tcp" and rule[1] == port == rule[2]):
+            findings.append(_finding(group["name"], f"{group['name']} admits {describe(rule, snapshot)}; {label}"))
+    if not group["ingress"] and key != "endpoints":
+        findings.append(_finding(group["name"], f"{group['name']} admits nothing; {label}"))
+    return findings
+
+
+def backend_only_from_frontend(snapshot, expected):
+    return _only_from(snapshot, "backend", expected["ports"]["backend"], ["frontend"],
+                      f"only the frontend may reach the backend (tcp/{expected['ports']['backend']})")
+
+
+def frontend_only_from_alb(snapshot, expected):
+    return _only_from(snapshot, "frontend", expected["ports"]["frontend"], ["alb"],
+                      f"only the ALB may reach the frontend (tcp/{expected['ports']['frontend']})")
+
+
+def db_only_from_backend(snapshot, expected):
+    findings = _only_from(snapshot, "db", expected["ports"]["db"], ["backend"],
+                          f"only the backend may reach the database (tcp/{expected['ports']['db']})")
+    group = _group(snapshot, "db")
+    if group and group["egress"]:
+        findings.append(_finding(group["name"], f"{group['name']} has egress rules; the database needs none"))
+    return findings
+
+
+def endpoints_only_from_apps(snapshot, expected):
+    findings = _only_from(snapshot, "endpoints", 443, ["frontend", "backend"],
+                          "only the app tasks may reach the endpoints (tcp/443)")
+    group = _group(snapshot, "endpoints")
+    if group and group["egress"]:
+        findings.append(_finding(group["name"], f"{group['name']} has egress rules; the endpoints need none"))
+    return findings
+
+
+def vpc_endpoints_private(snapshot, expected):
+    findings = []
+    app_subnets = {s["id"] for s in snapshot["subnets"] if s["tier"] == "app"}
+    endpoint_sg = (_group(snapshot, "endpoints") or {}).get("id")
+    by_service = {}
+    for endpoint in snapshot["endpoints"]:
+        by_service.setdefault(endpoint["service"], []).append(endpoint)
+    for service in expected["interface_endpoints"]:
+        found = [e for e in by_service.get(service, []) if e["type"] == "Interface"]
+        if not found:
+            findings.append(_finding(service, f"no interface endpoint for {service}"))
+            continue
+        for endpoint in found:
+            outside = sorted(set(endpoint["subnet_ids"]) - app_subnets)
+            if outside:
+                findings.append(_finding(endpoint["id"], f"endpoint {service} sits in non-app subnets {outside}"))
+            if set(endpoint["security_group_ids"]) != {endpoint_sg}:
+                findings.append(_finding(endpoint["id"], f"endpoint {service} has security groups "
+                                                         f"{endpoint['security_group_ids']}, not only the endpoint SG"))
+            if not endpoint.get("private_dns"):
+                findings.append(_finding(endpoint["id"], f"endpoint {service} has private DNS off"))
+    if not [e for e in by_service.get("s3", []) if e["type"] == "Gateway"]:
+        findings.append(_finding("s3", "no S3 gateway endpoint (image layers come from S3)"))
+    return findings
+
+
+# -- database -------------------------------------------------------------------------
+
+def aurora_encrypted(snapshot, expected):
+    cluster = snapshot["db_cluster"]
+    if cluster is None:
+        return [_finding("db", "the Aurora cluster does not exist")]
+    return [] if cluster.get("encrypted") else [_finding(cluster["id"], "storage is not encrypted")]
+
+
+def aurora_not_public(snapshot, expected):
+    return [_finding(i["id"], f"instance {i['id']} is publicly accessible")
+            for i in snapshot["db_instances"] if i.get("public")]
+
+
+def aurora_serverless_v2(snapshot, expected):
+    cluster = snapshot["db_cluster"]
+    if cluster is None:
+        return [_finding("db", "the Aurora cluster does not exist")]
+    findings = []
+    if not cluster.get("scaling"):
+        findings.append(_finding(cluster["id"], "the cluster has no Serverless v2 scaling configuration"))
+    if not cluster.get("engine", "").startswith("aurora-postgresql"):
+        findings.append(_finding(cluster["id"], f"engine is {cluster.get('engine')}, not aurora-postgresql"))
+    for instance in snapshot["db_instances"]:
+        if instance["class"] != "db.serverless":
+            findings.append(_finding(instance["id"], f"instance class {instance['class']}, not db.serverless"))
+    return findings
+
+
+def aurora_two_azs(snapshot, expected):
+    instances = snapshot["db_instances"]
+    azs = {i["az"] for i in instances}
+    findings = []
+    if len(azs) < 2:
+        findings.append(_finding("db", f"DB instances span {len(azs)} availability zone(s): {sorted(azs)}; "
+                                       "the spec wants a writer and a reader in different zones"))
+    writers = [i for i in instances if i.get("writer")]
+    if writers and expected.get("azs") and writers[0]["az"] != expected["azs"][0]:
+        findings.append(_finding(writers[0]["id"], f"the writer is in {writers[0]['az']}, not {expected['azs'][0]}"))
+    cluster = snapshot["db_cluster"]
+    db_sg = (_group(snapshot, "db") or {}).get("id")
+    if cluster and db_sg and set(cluster.get("security_groups", [])) != {db_sg}:
+        findings.append(_finding(cluster["id"], f"the cluster's security groups are {cluster.get('security_groups')},"
+                                                " not only the DB SG"))
+    return findings
+
+
+# -- secrets ----------------------------------------------------------------------------
+
+def secrets_secure_string(snapshot, expected):
+    findings = [_finding(p["name"], f"parameter {p['name']} is {p['type']}, not SecureString")
+                for p in snapshot["parameters"] if p["type"] != "SecureString"]
+    if not snapshot["parameters"]:
+        findings.append(_finding(expected["parameter_path"], f"no parameters under {expected['parameter_path']}"))
+    return findings
+
+
+def task_definitions_reference_secrets(snapshot, expected):
+    findings = []
+    path = expected["parameter_path"].rstrip("/") + "/"
+    for key, task in snapshot["task_definitions"].items():
+        for container in task["containers"]:
+            for env in container.get("environment", []):
+                if SECRET_NAME.search(env["name"]):
+                    findings.append(_finding(task["arn"], f"container {container['name']} of {key} has "
+                                                          f"{env['name']} as a plain environment value"))
+            for secret in container.get("secrets", []):
+                value_from = secret.get("valueFrom", "")
+                if not (value_from.startswith("arn:") and f":parameter{path}" in value_from):
+                    findings.append(_finding(task["arn"], f"secret {secret['name']} of {key} is not an SSM parameter "
+                                                          f"ARN under {path} ({value_from})"))
+    if "backend" in snapshot["task_definitions"]:
+        names = {s["name"] for c in snapshot["task_definitions"]["backend"]["containers"] for s in c.get("secrets", [])}
+        if not names:
+            findings.append(_finding("backend", "the backend task definition receives no secret from SSM"))
+    return findings
+
+
+# -- edge ----------------------------------------------------------------------------
+
+def alb_listeners(snapshot, expected):
+    lb = snapshot["load_balancer"]
+    if lb is None:
+        return [_finding("alb", "the load balancer does not exist")]
+    findings = []
+    ports = sorted(listener["port"] for listener in snapshot["listeners"])
+    if ports != [80, 443]:
+        findings.append(_finding(lb["arn"], f"listeners on ports {ports}; the spec wants exactly 443 and 80"))
+    for listener in snapshot["listeners"]:
+        if listener["port"] == 443:
+            if listener["protocol"] != "HTTPS" or not listener.get("certificates"):
+                findings.append(_finding(lb["arn"], "the 443 listener is not HTTPS with a certificate"))
+            if listener.get("ssl_policy") != expected["tls_policy"]:
+                findings.append(_finding(lb["arn"], f"the 443 listener uses {listener.get('ssl_policy')}, not "
+                                                    f"{expected['tls_policy']}"))
+        elif listener["port"] == 80:
+            actions = listener.get("actions", [])
+            redirect = actions[0].get("redirect", {}) if len(actions) == 1 else {}
+            if not (len(actions) == 1 and actions[0]["type"] == "redirect" and redirect.get("Protocol") == "HTTPS"
+                    and redirect.get("StatusCode") == "HTTP_301"):
+                findings.append(_finding(lb["arn"], "the 80 listener does more than a 301 redirect to HTTPS"))
+    if lb.get("scheme") != "internet-facing":
+        findings.append(_finding(lb["arn"], f"the load balancer is {lb.get('scheme')}"))
+    public = {s["id"] for s in snapshot["subnets"] if s["tier"] == "public"}
+    if set(lb.get("subnets", [])) - public:
+        findings.append(_finding(lb["arn"], "the load balancer sits in non-public subnets"))
+    return findings
+
+
+def backend_not_behind_alb(snapshot, expected):
+    findings = []
+    backend = snapshot["services"].get("backend")
+    if backend and backend.get("load_balancers"):
+        findings.append(_finding(backend["name"], "the backend service is attached to a load balancer target group"))
+    tgs = {arn for listener in snapshot["listeners"] for action in listener.get("actions", [])
+           for arn in action.get("target_group_arns", [])}
+    frontend_tgs = set((snapshot["services"].get("frontend") or {}).get("load_balancers", []))
+    stray = sorted(tgs - frontend_tgs) if frontend_tgs else []
+    if stray:
+        findings.append(_finding("alb", f"the ALB forwards to target groups not used by the frontend: {stray}"))
+    return findings
+
+
+def waf_rules(snapshot, expected):
+    acl = snapshot["web_acl"]
+    if acl is None:
+        return [_finding("alb", "no web ACL is associated with the load balancer")]
+    findings = []
+    text = json.dumps(acl["rules"])
+    for group in expected["waf_managed_groups"]:
+        if f'"{group}"' not in text:
+            findings.append(_finding(acl["name"], f"web ACL {acl['name']} lacks the managed rule group {group}"))
+    if '"GeoMatchStatement"' not in text:
+        findings.append(_finding(acl["name"], f"web ACL {acl['name']} has no geo rule"))
+    if '"RateBasedStatement"' not in text:
+        findings.append(_finding(acl["name"], f"web ACL {acl['name']} has no rate-based rule"))
+    return findings
+
+
+# -- services ----------------------------------------------------------------------
+
+def tasks_private_without_public_ip(snapshot, expected):
+    findings = []
+    app = {s["id"] for s in snapshot["subnets"] if s["tier"] == "app"}
+    for key in ("frontend", "backend"):
+        service = snapshot["services"].get(key)
+        if service is None:
+            findings.append(_finding(key, f"the {key} service does not exist"))
+            continue
+        if service.get("assign_public_ip") != "DISABLED":
+            findings.append(_finding(service["name"], f"{service['name']} assigns public IPs to its tasks"))
+        if set(service.get("subnets", [])) - app:
+            findings.append(_finding(service["name"], f"{service['name']} runs outside the private app subnets"))
+        sg = (_group(snapshot, key) or {}).get("id")
+        if set(service.get("security_groups", [])) != {sg}:
+            findings.append(_finding(service["name"], f"{service['name']} does not use only the {key} security group"))
+    return findings
+
+
+def execution_role_scope(snapshot, expected):
+    findings = []
+    if not snapshot["execution_roles"]:
+        return [_finding("iam", "no task execution role found")]
+    path_arn = f":parameter{expected['parameter_path'].rstrip('/')}/"
+    for role, statements in snapshot["execution_roles"].items():
+        for statement in statements:
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = statement.get("Resource", [])
+            resources = [resources] if isinstance(resources, str) else resources
+            for action in actions:
+                if "*" in action:
+                    findings.append(_finding(role, f"{role} allows the wildcard action {action}"))
+                if action.lower().startswith("ssm:"):
+                    wide = [r for r in resources if path_arn not in r]
+                    if wide:
+                        findings.append(_finding(role, f"{role} allows {action} beyond "
+                                                       f"{expected['parameter_path']}: {wide}"))
+            if "*" in resources and any(a.lower() not in ("ecr:getauthorizationtoken",) for a in actions):
+                findings.append(_finding(role, f"{role} allows {actions} on every resource"))
+    return findings
+
+
+def alarms_to_sns(snapshot, expected):
+    topic = snapshot["sns_topic_arn"]
+    if not topic:
+        return [_finding("sns", "the alarm topic does not exist")]
+    findings = []
+    namespaces = {a["namespace"] for a in snapshot["alarms"] if topic in a.get("actions", [])}
+    for namespace in ("AWS/ECS", "AWS/ApplicationELB", "AWS/RDS"):
+        if namespace not in namespaces:
+            findings.append(_finding(topic, f"no alarm on {namespace} notifies {topic}"))
+    return findings
+
+
+RULES = {
+    "no-nat-gateway": no_nat_gateway,
+    "private-subnets-without-default-route": private_subnets_without_default_route,
+    "alb-security-group": alb_security_group,
+    "frontend-only-from-alb": frontend_only_from_alb,
+    "backend-only-from-frontend": backend_only_from_frontend,
+    "db-only-from-backend": db_only_from_backend,
+    "endpoints-only-from-apps": endpoints_only_from_apps,
+    "vpc-endpoints-present-and-private": vpc_endpoints_private,
+    "aurora-encrypted": aurora_encrypted,
+    "aurora-not-public": aurora_not_public,
+    "aurora-serverless-v2": aurora_serverless_v2,
+    "aurora-two-azs": aurora_two_azs,
+    "secrets-are-securestring": secrets_secure_string,
+    "task-definitions-reference-secrets-by-arn": task_definitions_reference_secrets,
+    "alb-https-and-redirect-only": alb_listeners,
+    "backend-not-behind-alb": backend_not_behind_alb,
+    "waf-associated-with-required-rules": waf_rules,
+    "tasks-private-without-public-ip": tasks_private_without_public_ip,
+    "execution-role-least-privilege": execution_role_scope,
+    "alarms-notify-sns": alarms_to_sns,
+}
+
+
+def describe(rule, snapshot, direction="ingress"):
+    names = {g["id"]: key for key, g in snapshot["security_groups"].items()}
+    proto, from_port, to_port, kind, target = rule
+    ports = "all" if proto == "-1" else (f"{proto}/{from_port}" if from_port == to_port
+                                         else f"{proto}/{from_port}-{to_port}")
+    label = f"sg:{names[target]}" if kind == "group" and target in names else target
+    return f"{ports} {'from' if direction == 'ingress' else 'to'} {label}"
+
+
+def evaluate(snapshot, expected, only=None):
+    """Run the rules (all, or those named in ``only``): [{rule, passed, findings}]."""
+    results = []
+    for name, rule in RULES.items():
+        if only and name not in only:
+            continue
+        findings = rule(snapshot, expected)
+        results.append({"rule": name, "passed": not findings, "findings": findings})
+    return results

@@ -1,0 +1,196 @@
+"""Every rule of the security audit holds on a good snapshot and fails on its drift."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.solo_saving.infra.plugins.module_utils import audit
+
+TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:p-e-alarms"
+TG = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/p-e-frontend/1"
+PARAM = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/e/db/password"
+EXPECTED = {
+    "azs": ["ap-northeast-1a", "ap-northeast-1c"],
+    "ports": {"frontend": 3000, "backend": 8000, "db": 5432},
+    "interface_endpoints": ["ecr.api", "ecr.dkr", "logs", "ssm"],
+    "tls_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "waf_managed_groups": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet",
+                           "AWSManagedRulesKnownBadInputsRuleSet"],
+    "parameter_path": "/p/e",
+}
+
+
+def tcp(port, kind, target):
+    return ("tcp", port, port, kind, target)
+
+
+def good():
+    snap = audit.empty_snapshot()
+    snap["vpc"] = {"id": "vpc-1", "cidr": "10.0.0.0/16"}
+    snap["subnets"] = [{"id": f"s-{t}-{z}", "tier": t, "az": f"ap-northeast-1{z}", "cidr": "x"}
+                       for t in ("public", "app", "db") for z in "ac"]
+    snap["route_tables"] = [
+        {"id": "rt-p", "name": "p-e-public-rt", "tier": "public", "default_routes": ["igw-1"],
+         "subnet_ids": ["s-public-a", "s-public-c"]},
+        {"id": "rt-a", "name": "p-e-app-rt", "tier": "app", "default_routes": [], "subnet_ids": ["s-app-a"]},
+        {"id": "rt-d", "name": "p-e-db-rt", "tier": "db", "default_routes": [], "subnet_ids": ["s-db-a"]},
+    ]
+    snap["security_groups"] = {
+        "alb": {"id": "sg-alb", "name": "p-e-alb",
+                "ingress": [tcp(443, "cidr", "0.0.0.0/0"), tcp(80, "cidr", "0.0.0.0/0")],
+                "egress": [tcp(3000, "group", "sg-frontend")]},
+        "frontend": {"id": "sg-frontend", "name": "p-e-frontend", "ingress": [tcp(3000, "group", "sg-alb")],
+                     "egress": [tcp(8000, "group", "sg-backend"), tcp(443, "group", "sg-endpoints")]},
+        "backend": {"id": "sg-backend", "name": "p-e-backend", "ingress": [tcp(8000, "group", "sg-frontend")],
+                    "egress": [tcp(5432, "group", "sg-db")]},
+        "db": {"id": "sg-db", "name": "p-e-db", "ingress": [tcp(5432, "group", "sg-backend")], "egress": []},
+        "endpoints": {"id": "sg-endpoints", "name": "p-e-endpoints",
+                      "ingress": [tcp(443, "group", "sg-frontend"), tcp(443, "group", "sg-backend")], "egress": []},
+    }
+    snap["endpoints"] = [{"id": f"vpce-{s}", "service": s, "type": "Interface", "subnet_ids": ["s-app-a", "s-app-c"],
+                          "security_group_ids": ["sg-endpoints"], "private_dns": True, "route_table_ids": []}
+                         for s in EXPECTED["interface_endpoints"]]
+    snap["endpoints"].append({"id": "vpce-s3", "service": "s3", "type": "Gateway", "subnet_ids": [],
+                              "security_group_ids": [], "private_dns": False, "route_table_ids": ["rt-a", "rt-d"]})
+    snap["db_cluster"] = {"id": "p-e-db", "encrypted": True, "engine": "aurora-postgresql",
+                          "scaling": {"MinCapacity": 0.5, "MaxCapacity": 4}, "security_groups": ["sg-db"]}
+    snap["db_instances"] = [
+        {"id": "p-e-db-1", "class": "db.serverless", "az": "ap-northeast-1a", "public": False, "writer": True},
+        {"id": "p-e-db-2", "class": "db.serverless", "az": "ap-northeast-1c", "public": False, "writer": False},
+    ]
+    snap["parameters"] = [{"name": "/p/e/db/password", "type": "SecureString"},
+                          {"name": "/p/e/db/host", "type": "SecureString"}]
+    snap["task_definitions"] = {
+        "backend": {"arn": "td-backend:1", "execution_role": "p-e-execution",
+                    "containers": [{"name": "backend", "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                                    "secrets": [{"name": "DB_PASSWORD", "valueFrom": PARAM}]}]},
+        "frontend": {"arn": "td-frontend:1", "execution_role": "p-e-execution",
+                     "containers": [{"name": "frontend", "environment": [
+                         {"name": "BACKEND_URL", "value": "http://backend.p-e.local:8000"}], "secrets": []}]},
+    }
+    snap["services"] = {
+        "frontend": {"name": "p-e-frontend", "assign_public_ip": "DISABLED", "subnets": ["s-app-a", "s-app-c"],
+                     "security_groups": ["sg-frontend"], "load_balancers": [TG], "registries": []},
+        "backend": {"name": "p-e-backend", "assign_public_ip": "DISABLED", "subnets": ["s-app-a", "s-app-c"],
+                    "security_groups": ["sg-backend"], "load_balancers": [], "registries": ["arn:sd"]},
+    }
+    snap["load_balancer"] = {"arn": "alb-arn", "scheme": "internet-facing", "subnets": ["s-public-a", "s-public-c"],
+                             "security_groups": ["sg-alb"]}
+    snap["listeners"] = [
+        {"port": 443, "protocol": "HTTPS", "ssl_policy": EXPECTED["tls_policy"], "certificates": ["cert"],
+         "actions": [{"type": "forward", "target_group_arns": [TG]}]},
+        {"port": 80, "protocol": "HTTP", "ssl_policy": None, "certificates": [],
+         "actions": [{"type": "redirect", "redirect": {"Protocol": "HTTPS", "StatusCode": "HTTP_301"},
+                      "target_group_arns": []}]},
+    ]
+    snap["web_acl"] = {"name": "p-e-waf", "arn": "waf-arn", "rules": [
+        {"Name": g, "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": g}}}
+        for g in EXPECTED["waf_managed_groups"]] + [
+        {"Name": "geo", "Statement": {"NotStatement": {"Statement": {"GeoMatchStatement": {"CountryCodes": ["JP"]}}}}},
+        {"Name": "rate", "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}}]}
+    snap["execution_roles"] = {"p-e-execution": [
+        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+         "Resource": ["arn:aws:ecr:ap-northeast-1:123456789012:repository/p-e-backend"]},
+        {"Effect": "Allow", "Action": ["ssm:GetParameters"],
+         "Resource": ["arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/e/*"]},
+    ]}
+    snap["alarms"] = [{"name": f"p-e-{n}", "namespace": n, "actions": [TOPIC]}
+                      for n in ("AWS/ECS", "AWS/ApplicationELB", "AWS/RDS")]
+    snap["sns_topic_arn"] = TOPIC
+    return snap
+
+
+def test_good_snapshot_passes_every_rule():
+    results = audit.evaluate(good(), EXPECTED)
+    assert [r["rule"] for r in results] == list(audit.RULES)
+    failed = {r["rule"]: r["findings"] for r in results if not r["passed"]}
+    assert failed == {}
+
+
+def _set(path, value):
+    def change(snap):
+        target = snap
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return change
+
+
+DRIFTS = [
+    ("no-nat-gateway", lambda s: s["nat_gateways"].append({"id": "nat-1", "state": "available"}), "NAT gateway nat-1"),
+    ("private-subnets-without-default-route", lambda s: s["route_tables"][1]["default_routes"].append("nat-1"),
+     "private route table p-e-app-rt has a default route to nat-1"),
+    ("private-subnets-without-default-route", lambda s: s["route_tables"][0]["subnet_ids"].append("s-db-c"),
+     "private subnets s-db-c use the public route table"),
+    ("alb-security-group", lambda s: s["security_groups"]["alb"]["ingress"].append(tcp(22, "cidr", "0.0.0.0/0")),
+     "ALB security group admits tcp/22 from 0.0.0.0/0"),
+    ("alb-security-group", lambda s: s["security_groups"]["alb"]["egress"].append(tcp(8000, "group", "sg-backend")),
+     "ALB security group sends tcp/8000 to sg:backend"),
+    ("frontend-only-from-alb", lambda s: s["security_groups"]["frontend"]["ingress"].append(
+        tcp(3000, "cidr", "0.0.0.0/0")), "p-e-frontend admits tcp/3000 from 0.0.0.0/0"),
+    ("backend-only-from-frontend", lambda s: s["security_groups"]["backend"]["ingress"].append(
+        tcp(8000, "group", "sg-alb")), "p-e-backend admits tcp/8000 from sg:alb"),
+    ("db-only-from-backend", lambda s: s["security_groups"]["db"]["ingress"].append(tcp(5432, "cidr", "0.0.0.0/0")),
+     "p-e-db admits tcp/5432 from 0.0.0.0/0"),
+    ("db-only-from-backend",
+     lambda s: s["security_groups"]["db"]["egress"].append(("-1", None, None, "cidr", "0.0.0.0/0")),
+     "p-e-db has egress rules"),
+    ("endpoints-only-from-apps", lambda s: s["security_groups"]["endpoints"]["ingress"].append(
+        tcp(443, "cidr", "10.0.0.0/8")), "p-e-endpoints admits tcp/443 from 10.0.0.0/8"),
+    ("vpc-endpoints-present-and-private", lambda s: s["endpoints"].pop(0), "no interface endpoint for ecr.api"),
+    ("vpc-endpoints-present-and-private", lambda s: s["endpoints"][1]["subnet_ids"].append("s-public-a"),
+     "endpoint ecr.dkr sits in non-app subnets ['s-public-a']"),
+    ("vpc-endpoints-present-and-private", lambda s: s["endpoints"].pop(), "no S3 gateway endpoint"),
+    ("aurora-encrypted", _set(["db_cluster", "encrypted"], False), "storage is not encrypted"),
+    ("aurora-not-public", _set(["db_instances", 1, "public"], True), "instance p-e-db-2 is publicly accessible"),
+    ("aurora-serverless-v2", _set(["db_instances", 1, "class"], "db.r6g.large"), "instance class db.r6g.large"),
+    ("aurora-serverless-v2", _set(["db_cluster", "scaling"], None), "no Serverless v2 scaling configuration"),
+    ("aurora-two-azs", _set(["db_instances", 1, "az"], "ap-northeast-1a"), "span 1 availability zone(s)"),
+    ("secrets-are-securestring", _set(["parameters", 1, "type"], "String"), "/p/e/db/host is String"),
+    ("task-definitions-reference-secrets-by-arn", lambda s: s["task_definitions"]["backend"]["containers"][0][
+        "environment"].append({"name": "DB_PASSWORD", "value": "hunter2"}), "has DB_PASSWORD as a plain environment"),
+    ("task-definitions-reference-secrets-by-arn", _set(
+        ["task_definitions", "backend", "containers", 0, "secrets", 0, "valueFrom"],
+        "arn:aws:ssm:x:1:parameter/other/p"),
+     "is not an SSM parameter ARN under /p/e/"),
+    ("alb-https-and-redirect-only", lambda s: s["listeners"].append({"port": 8080, "protocol": "HTTP", "actions": []}),
+     "listeners on ports [80, 443, 8080]"),
+    ("alb-https-and-redirect-only", _set(["listeners", 0, "ssl_policy"], "ELBSecurityPolicy-2016-08"),
+     "uses ELBSecurityPolicy-2016-08"),
+    ("alb-https-and-redirect-only", _set(["listeners", 1, "actions"], [{"type": "forward", "target_group_arns": [TG]}]),
+     "the 80 listener does more than a 301 redirect"),
+    ("backend-not-behind-alb", _set(["services", "backend", "load_balancers"], ["tg-2"]),
+     "the backend service is attached to a load balancer"),
+    ("waf-associated-with-required-rules", _set(["web_acl"], None), "no web ACL is associated"),
+    ("waf-associated-with-required-rules", lambda s: s["web_acl"]["rules"].pop(1),
+     "lacks the managed rule group AWSManagedRulesSQLiRuleSet"),
+    ("tasks-private-without-public-ip", _set(["services", "frontend", "assign_public_ip"], "ENABLED"),
+     "p-e-frontend assigns public IPs"),
+    ("tasks-private-without-public-ip", _set(["services", "backend", "subnets"], ["s-public-a"]),
+     "p-e-backend runs outside the private app subnets"),
+    ("execution-role-least-privilege", lambda s: s["execution_roles"]["p-e-execution"].append(
+        {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}), "allows the wildcard action ssm:*"),
+    ("execution-role-least-privilege", lambda s: s["execution_roles"]["p-e-execution"].append(
+        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "arn:aws:ssm:x:1:parameter/*"}),
+     "allows ssm:GetParameters beyond /p/e"),
+    ("alarms-notify-sns", lambda s: s["alarms"].pop(2), "no alarm on AWS/RDS notifies"),
+    ("alarms-notify-sns", _set(["sns_topic_arn"], None), "the alarm topic does not exist"),
+]
+
+
+@pytest.mark.parametrize(("rule", "drift", "message"), DRIFTS, ids=[f"{d[0]}-{i}" for i, d in enumerate(DRIFTS)])
+def test_each_rule_fails_on_its_drift(rule, drift, message):
+    snap = copy.deepcopy(good())
+    drift(snap)
+    results = {r["rule"]: r for r in audit.evaluate(snap, EXPECTED)}
+    assert not results[rule]["passed"]
+    assert any(message in f["message"] for f in results[rule]["findings"]), results[rule]["findings"]
+    others = [name for name, r in results.items() if not r["passed"] and name != rule]
+    assert others == [] or rule.startswith(("aurora", "vpc", "alb", "backend", "tasks")), others
+
+
+def test_only_runs_the_named_rules():
+    assert [r["rule"] for r in audit.evaluate(good(), EXPECTED, only=["no-nat-gateway"])] == ["no-nat-gateway"]
