@@ -55,3 +55,39 @@ def put_parameter(client, name, value, parameter_type="SecureString", key_id=Non
     if tags and not overwrite:
         kwargs["Tags"] = tags
     return client.put_parameter(**kwargs)["Version"]
+
+
+# -- secrets role (ssm_secure_parameters) -------------------------------------------
+@aws_call("create an SSM parameter", not_found=["ParameterAlreadyExists"], retry_codes=["TooManyUpdates"])
+def create_secure_parameter(client, name, value, key_id=None, description=None, tags=None):
+    """Create a SecureString with its tags in one call; None when it already exists (nothing is overwritten)."""
+    kwargs = {"Name": name, "Value": value, "Type": "SecureString", "Overwrite": False, "Tier": "Standard"}
+    if key_id:
+        kwargs["KeyId"] = key_id
+    if description:
+        kwargs["Description"] = description
+    if tags:
+        kwargs["Tags"] = tags
+    return client.put_parameter(**kwargs)["Version"]
+
+
+@aws_call("overwrite an SSM parameter", retry_codes=["TooManyUpdates"])
+def overwrite_secure_parameter(client, name, value, key_id=None, description=None):
+    """Write a new version of a parameter as a SecureString (AWS refuses tags together with Overwrite)."""
+    kwargs = {"Name": name, "Value": value, "Type": "SecureString", "Overwrite": True}
+    if key_id:
+        kwargs["KeyId"] = key_id
+    if description:
+        kwargs["Description"] = description
+    return client.put_parameter(**kwargs)["Version"]
+
+
+@aws_call("read the tags of an SSM parameter")
+def list_parameter_tags(client, name):
+    result = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
+    return {t["Key"]: t["Value"] for t in result.get("TagList", [])}
+
+
+@aws_call("tag an SSM parameter", retry_codes=["TooManyUpdates"])
+def add_parameter_tags(client, name, tags):
+    client.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=tags)

@@ -197,10 +197,12 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.json_policy impo
     PolicyError,
     dumps,
     is_full_access,
-    normalize_policy,
+    load_policy,
+    policies_equal,
 )
 
 AWS_TYPE = {"interface": "Interface", "gateway": "Gateway"}
+FULL_ACCESS = "AWS default (full access)"
 POLL_SECONDS = 5
 
 
@@ -232,8 +234,15 @@ def endpoint_view(kind, service_name, subnet_ids, group_ids, route_table_ids, pr
         view["private_dns_enabled"] = bool(private_dns)
     else:
         view["route_table_ids"] = sorted(route_table_ids)
-    view["policy"] = "AWS default (full access)" if is_full_access(policy) else normalize_policy(policy)
+    view["policy"] = FULL_ACCESS if is_full_access(policy) else load_policy(policy)
     return view
+
+
+def same_policy(left, right):
+    """Compare two views' policies: the default marker, or documents compared semantically."""
+    if isinstance(left, str) or isinstance(right, str):
+        return left == right
+    return policies_equal(left, right)
 
 
 def plan_changes(kind, current, desired):
@@ -303,7 +312,7 @@ class VpcEndpoints:
                     raise EndpointError(f"endpoints: the {label} takes no subnet_ids or security_group_ids "
                                         "(interface endpoints only)")
             try:
-                policy = normalize_policy(spec.get("policy"))
+                policy = load_policy(spec.get("policy")) or None  # {} means the default too
             except PolicyError as e:
                 raise EndpointError(f"endpoints: the policy of the {label} is {e}") from None
             ids = [*spec["subnet_ids"], *spec["security_group_ids"], *spec["route_table_ids"]]
@@ -382,7 +391,9 @@ class VpcEndpoints:
         current = self.current_view(found)
         self.before[want["name"]] = current
         changes, sentences = plan_changes(want["kind"], current, want["view"])
-        if current["policy"] != want["view"]["policy"]:  # both canonical: a semantic comparison
+        if same_policy(current["policy"], want["view"]["policy"]):
+            current["policy"] = want["view"]["policy"]  # equal in meaning: show no difference
+        else:
             if want["policy"] is None:
                 changes["ResetPolicy"] = True
                 sentences.append("reset the policy to AWS's default (full access)")
