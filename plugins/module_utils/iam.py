@@ -97,3 +97,10 @@ def list_role_tags(client, name):
 @aws_call("tag an IAM role", retry_codes=IAM_RETRY_CODES)
 def tag_role(client, name, tags):
     client.tag_role(RoleName=name, Tags=tags)
+
+
+@aws_call("read a managed IAM policy")
+def managed_policy_document(client, arn):
+    """The default version's document of a managed policy."""
+    version = client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return _document(client.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])

@@ -91,3 +91,13 @@ def list_parameter_tags(client, name):
 @aws_call("tag an SSM parameter", retry_codes=["TooManyUpdates"])
 def add_parameter_tags(client, name, tags):
     client.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=tags)
+
+
+@aws_call("list the SSM parameters under a path")
+def describe_parameters_under(client, path):
+    """Metadata (Name, Type, KeyId, ...) of every parameter below ``path``, recursively."""
+    found = []
+    flt = [{"Key": "Path", "Option": "Recursive", "Values": [path]}]
+    for page in client.get_paginator("describe_parameters").paginate(ParameterFilters=flt):
+        found.extend(page.get("Parameters", []))
+    return found
