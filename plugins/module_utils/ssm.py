@@ -101,3 +101,8 @@ def describe_parameters_under(client, path):
     for page in client.get_paginator("describe_parameters").paginate(ParameterFilters=flt):
         found.extend(page.get("Parameters", []))
     return found
+
+
+@aws_call("delete an SSM parameter", not_found=["ParameterNotFound"])
+def delete_parameter(client, name):
+    client.delete_parameter(Name=name)
