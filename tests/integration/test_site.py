@@ -102,3 +102,25 @@ def test_real_environments_refuse_their_placeholders(aws, playbook, env):
     assert f"stack_account_id = '': set the 12-digit id of the AWS account this environment lives in, in " \
            f"inventories/{env}/group_vars/<env>/stack.yml" in run.output
     assert records == []
+
+
+def test_plan_after_an_inventory_change_shows_exactly_that_change(aws, playbook):
+    playbook("site.yml", "--tags", "network", check=True)
+    change = json.dumps({"network_alb_ingress_cidrs": ["203.0.113.0/24"]})
+    aws.start_recording()
+    plan = playbook("site.yml", "--tags", "network", "--check", "--diff", "-e", change, check=True)
+    records = aws.stop_recording()
+    assert writes(records) == []
+    assert plan.recap()["changed"] == 1
+    text = plan.stdout
+    assert "+            - tcp/443 from 203.0.113.0/24" in text
+    assert "-            - tcp/443 from 0.0.0.0/0" in text
+    assert "+            - tcp/80 from 203.0.113.0/24" in text
+    # Nothing else in the diff: only the ALB group's ingress lines change.
+    changed_lines = [line for line in text.splitlines() if line.startswith(("+ ", "- ", "+    ", "-    "))]
+    assert len(changed_lines) == 4, changed_lines
+    applied = playbook("site.yml", "--tags", "network", "-e", change, check=True)
+    assert applied.recap()["changed"] == 1
+    alb = aws.client("ec2").describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["solo-saving-local-alb"]}])["SecurityGroups"][0]
+    assert sorted(r["CidrIp"] for p in alb["IpPermissions"] for r in p["IpRanges"]) == ["203.0.113.0/24"] * 2
