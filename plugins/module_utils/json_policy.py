@@ -32,9 +32,9 @@ def load_policy(document):
         except ValueError as e:
             raise PolicyError(f"not valid JSON: {e}") from None
         if not isinstance(loaded, dict):
-            raise PolicyError(f"a policy must be a JSON object, got {type(loaded).__name__}")
+            raise PolicyError(f"not a JSON object (got {type(loaded).__name__})")
         return loaded
-    raise PolicyError(f"a policy must be a mapping or JSON text, got {type(document).__name__}")
+    raise PolicyError(f"neither a mapping nor JSON text (got {type(document).__name__})")
 
 
 def _canonical(value):
