@@ -58,12 +58,11 @@ def resolve_zone(client, plan, name, create, tags):
     reference = f"{name[:80]}-{uuid.uuid4().hex[:16]}"
     created = plan.act(f"create public hosted zone {name}", api.create_hosted_zone, client, name, reference,
                        "Managed by the solo_saving.infra collection")
-    if created is None:
-        return planned_id("hosted-zone", name), []
-    zone, name_servers = created
+    zone_id, name_servers = (created[0]["Id"], created[1]) if created else (planned_id("hosted-zone", name), [])
     if tags:
-        plan.act(f"tag hosted zone {name}", api.tag_zone, client, zone["Id"], {k: str(v) for k, v in tags.items()})
-    return zone["Id"], name_servers
+        # Route 53 cannot tag in CreateHostedZone; a crash before this call is healed by the next run.
+        plan.act(f"tag hosted zone {name}", api.tag_zone, client, zone_id, {k: str(v) for k, v in tags.items()})
+    return zone_id, name_servers
 
 
 def converge_records(client, plan, zone_id, zone_name, records, label="records"):

@@ -156,13 +156,11 @@ RECORDS_TIMEOUT = 60
 
 
 class Certificate:
-    def __init__(self, acm, r53, params, plan, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, acm, r53, params, plan):
         self.acm = acm
         self.r53 = r53
         self.params = params
         self.plan = plan
-        self.sleep = sleep
-        self.clock = clock
         self.domain = dns_name(params["domain_name"])
         names = [self.domain] + [dns_name(n) for n in params["subject_alternative_names"]]
         self.names = list(dict.fromkeys(names))
@@ -215,20 +213,20 @@ class Certificate:
 
     def described_with_records(self, arn):
         """The certificate once ACM has produced its validation records (bounded)."""
-        deadline = self.clock() + RECORDS_TIMEOUT
+        deadline = time.monotonic() + RECORDS_TIMEOUT
         delay = 1
         while True:
             certificate = api.describe_certificate(self.acm, arn)
             if certificate is not None and validation_records(certificate) is not None:
                 return certificate
-            if self.clock() >= deadline:
+            if time.monotonic() >= deadline:
                 raise EdgeError(f"ACM has not produced the DNS validation records of certificate {arn} within "
                                 f"{RECORDS_TIMEOUT} s; run again in a minute")
-            self.sleep(delay)
+            time.sleep(delay)
             delay = min(delay * 2, 5)
 
     def wait_issued(self, arn, status, name_servers, zone_name):
-        deadline = self.clock() + self.params["wait_timeout"]
+        deadline = time.monotonic() + self.params["wait_timeout"]
         delay = 2
         while status != "ISSUED":
             if status in FAILED_STATUSES:
@@ -236,7 +234,7 @@ class Certificate:
                 reason = certificate.get("FailureReason") or "no reason given"
                 raise EdgeError(f"certificate {arn} for {', '.join(self.names)} is {status} ({reason}); delete it "
                                 "and run again to request a new one")
-            if self.clock() >= deadline:
+            if time.monotonic() >= deadline:
                 servers = ", ".join(name_servers) or "the zone's NS record"
                 raise EdgeError(
                     f"certificate {arn} for {', '.join(self.names)} is still {status} after "
@@ -244,7 +242,7 @@ class Certificate:
                     f"delegated to the name servers of zone {dns_name(zone_name)} ({servers}) and that the "
                     "validation CNAME records resolve, then run again (the same certificate is reused), or raise "
                     "wait_timeout")
-            self.sleep(delay)
+            time.sleep(delay)
             delay = min(delay * 2, 15)
             certificate = api.describe_certificate(self.acm, arn) or {}
             status = certificate.get("Status", status)

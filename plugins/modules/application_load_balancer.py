@@ -406,8 +406,6 @@ class LoadBalancer:
 
     def listeners(self, lb_arn, tg_arn):
         desired = self.desired_listeners(tg_arn)
-        if self.params["http_port"] == self.params["https_listener"]["port"] and self.params["http_redirect"]:
-            raise EdgeError("http_port and https_listener.port must differ")
         current = {} if is_planned(lb_arn) else {x["Port"]: x for x in api.describe_listeners(self.client, lb_arn)}
         self.plan.before["listeners"] = {str(p): describe_listener(comparable_listener(x)) for p, x in current.items()}
         self.plan.after["listeners"] = {str(p): describe_listener(comparable_listener(x)) for p, x in desired.items()}
@@ -506,6 +504,8 @@ def main():
     for label, value in (("name", module.params["name"]), ("target_group.name", module.params["target_group"]["name"])):
         if len(value) > 32:
             module.fail_json(msg=f"{label} {value!r} is {len(value)} characters; AWS allows at most 32")
+    if module.params["http_redirect"] and module.params["http_port"] == module.params["https_listener"]["port"]:
+        module.fail_json(msg="http_port and https_listener.port must differ")
     plan = Plan(module.check_mode)
     balancer = LoadBalancer(module.client("elbv2"), module.params, plan)
     try:

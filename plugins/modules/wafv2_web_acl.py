@@ -240,7 +240,8 @@ class WebAcl:
             current_headers = sorted(f["SingleHeader"]["Name"].lower() for f in current.get("RedactedFields", [])
                                      if "SingleHeader" in f)
             others = [f for f in current.get("RedactedFields", []) if "SingleHeader" not in f]
-            self.plan.before["logging"] = {"destination": ", ".join(current.get("LogDestinationConfigs", [])),
+            destinations = [d.split(":log-group:")[-1] for d in current.get("LogDestinationConfigs", [])]
+            self.plan.before["logging"] = {"destination": ", ".join(destinations),
                                            "redacted_headers": current_headers}
             if (current.get("LogDestinationConfigs") == [log_arn] and current_headers == headers and not others
                     and not current.get("LoggingFilter")):
