@@ -55,3 +55,27 @@ lint: setup ## ansible-lint (production profile) and ruff.
 
 clean: down ## Remove the virtualenv and local state.
 	rm -rf $(VENV) .local collections/ansible_collections
+
+# -- Ecosystem: collection sanity, docs, execution environment, diagram, cost ----
+.PHONY: sanity changelog ee ee-context diagram cost
+
+sanity: setup ## ansible-test sanity on the collection (no Docker; first run installs its tools).
+	$(BIN)/python -m tools.sanity
+
+changelog: setup ## Lint the changelog fragments; VERSION=x.y.z also releases them into CHANGELOG.rst.
+	$(BIN)/antsibull-changelog lint
+	$(if $(VERSION),$(BIN)/antsibull-changelog release --version $(VERSION))
+
+ee-context: setup ## Write the execution environment's build context to .local/ee/context/.
+	@rm -rf .local/ee && mkdir -p .local/ee/collection
+	$(BIN)/ansible-galaxy collection build --force --output-path .local/ee/collection
+	$(BIN)/ansible-builder create -f execution-environment.yml --context .local/ee/context --output-filename Containerfile
+
+ee: ee-context ## Build the execution environment image solo-saving-ee (needs podman or docker).
+	$(BIN)/ansible-builder build -f execution-environment.yml --context .local/ee/context --tag solo-saving-ee:latest
+
+diagram: setup ## Render the architecture of ENV (default local) from its inventory to docs/architecture-ENV.svg.
+	$(BIN)/python -m tools.diagram --env $(ENV)
+
+cost: setup ## Estimate the monthly cost of ENV (default local) from its inventory, beside a NAT design.
+	$(BIN)/python -m tools.cost --env $(ENV)

@@ -26,7 +26,7 @@ description:
   - Fills a gap of the stock modules, which need one task per resource, cannot plan on an empty
     account in check mode, and churn on mutually referencing security groups.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   name_prefix:
     description: Prefix of every resource name, e.g. C(solo-saving-prod).
