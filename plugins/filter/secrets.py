@@ -14,7 +14,9 @@ from ansible.errors import AnsibleFilterError
 
 PATH_RE = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
-USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+# CreateDBCluster's documented limits for Aurora: a master user name of 1 to 16 letters or digits starting with
+# a letter, and a master password of 8 to 41 printable characters other than '/', '"' and '@'.
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,15}$")
 KMS_RE = re.compile(
     r"^(|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]+"
     r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+))$")
@@ -22,7 +24,7 @@ KMS_RE = re.compile(
 DB_KEYS = ("db_username", "db_password", "db_host", "db_port", "db_name")
 # User names Aurora PostgreSQL refuses for the master user (its own roles and reserved words).
 RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "user", "public", "postgres_fdw")
-PASSWORD_MIN, PASSWORD_MAX = 16, 128
+PASSWORD_MIN, PASSWORD_MAX = 16, 41
 API_KEY_MIN, API_KEY_MAX = 16, 1024
 # A standard-tier parameter holds at most 4 KB.
 MAX_VALUE = 4096
@@ -48,13 +50,13 @@ def secrets_errors(spec):
                       "ARN, or leave it empty for the AWS-managed key alias/aws/ssm")
     username = str(spec.get("db_username") or "")
     if not USERNAME_RE.match(username):
-        errors.append(f"secrets_db_username = '{username}': Aurora wants 1 to 63 letters, digits or '_', "
-                      "starting with a letter")
+        errors.append(f"secrets_db_username = '{username}': Aurora wants 1 to 16 letters or digits, starting with "
+                      "a letter")
     elif username.lower() in RESERVED_USERS:
         errors.append(f"secrets_db_username = '{username}' is reserved by Aurora PostgreSQL: choose another name "
-                      "(for example app_admin)")
+                      "(for example appadmin)")
     for name, low, high, why in (
-            ("db_password_length", PASSWORD_MIN, PASSWORD_MAX, "Aurora PostgreSQL accepts at most "
+            ("db_password_length", PASSWORD_MIN, PASSWORD_MAX, "an Aurora master password has at most "
                                                                 f"{PASSWORD_MAX} characters"),
             ("api_key_length", API_KEY_MIN, API_KEY_MAX, "a parameter holds at most 4 KB")):
         value = spec.get(name)

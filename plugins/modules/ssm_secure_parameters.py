@@ -88,7 +88,7 @@ EXAMPLES = r"""
   solo_saving.infra.ssm_secure_parameters:
     path: /solo-saving/prod
     parameters:
-      - {key: db_username, policy: value, value: app_admin}
+      - {key: db_username, policy: value, value: appadmin}
       - {key: db_password, policy: generate, length: 40, description: Aurora master password}
       - {key: db_host, policy: placeholder, value: "unset: written by the database role"}
       - {key: payment_api_key, policy: value, value: "{{ vault_payment_api_key }}"}

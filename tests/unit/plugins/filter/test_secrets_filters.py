@@ -15,7 +15,7 @@ SECRET = "sk_live_DoNotPrintMe_0123456789"
 GOOD = {
     "path": "/solo-saving/prod",
     "kms_key_id": "",
-    "db_username": "app_admin",
+    "db_username": "appadmin",
     "db_password_length": 40,
     "api_keys": [{"name": "payment_api_key", "value": SECRET}, {"name": "session_key", "length": 64}],
     "api_key_length": 40,
@@ -47,13 +47,14 @@ def test_every_form_of_kms_key_is_accepted(key):
     ({"path": "/ssm"}, "AWS reserves names starting with /aws and /ssm"),
     ({"path": "/a" * 15}, "has 15 levels; AWS allows 15 with the parameter's own"),
     ({"kms_key_id": "my-key"}, "secrets_kms_key_id = 'my-key': give a KMS key id, key ARN, alias name"),
-    ({"db_username": "1admin"}, "secrets_db_username = '1admin': Aurora wants 1 to 63 letters, digits or '_', "
+    ({"db_username": "1admin"}, "secrets_db_username = '1admin': Aurora wants 1 to 16 letters or digits, "
                                 "starting with a letter"),
-    ({"db_username": "app-admin"}, "secrets_db_username = 'app-admin'"),
+    ({"db_username": "a" * 17}, "secrets_db_username = 'aaaaaaaaaaaaaaaaa'"),
+    ({"db_username": "app_admin"}, "secrets_db_username = 'app_admin'"),
     ({"db_username": "rdsadmin"}, "secrets_db_username = 'rdsadmin' is reserved by Aurora PostgreSQL"),
-    ({"db_password_length": 8}, "secrets_db_password_length = 8: give a number from 16 to 128"),
-    ({"db_password_length": 129}, "secrets_db_password_length = 129: give a number from 16 to 128 (Aurora "
-                                  "PostgreSQL accepts at most 128 characters"),
+    ({"db_password_length": 8}, "secrets_db_password_length = 8: give a number from 16 to 41"),
+    ({"db_password_length": 42}, "secrets_db_password_length = 42: give a number from 16 to 41 (an Aurora "
+                                 "master password has at most 41 characters"),
     ({"db_password_length": "40"}, "secrets_db_password_length = '40'"),
     ({"api_key_length": True}, "secrets_api_key_length = True"),
     ({"api_keys": {"name": "x"}}, "secrets_api_keys must be a list of {name, value"),
@@ -74,7 +75,7 @@ def test_each_rule_names_the_variable_and_never_the_value(changes, expected):
 
 
 def test_parameters_give_each_its_policy():
-    params = secrets_parameters(GOOD["api_keys"] + [{"name": "empty", "value": ""}], "app_admin", 48, 40,
+    params = secrets_parameters(GOOD["api_keys"] + [{"name": "empty", "value": ""}], "appadmin", 48, 40,
                                 "unset")
     policies = {p["key"]: p["policy"] for p in params}
     assert policies == {"db_username": "value", "db_password": "generate", "db_host": "placeholder",
@@ -94,5 +95,5 @@ def test_wrappers_refuse_bad_types():
     with pytest.raises(AnsibleFilterError, match="secrets_errors expects a mapping, got str"):
         filters["secrets_errors"]("x")
     with pytest.raises(AnsibleFilterError, match="secrets_parameters expects the list secrets_api_keys"):
-        filters["secrets_parameters"]({"name": "x"}, "app_admin")
-    assert len(filters["secrets_parameters"](None, "app_admin")) == 5
+        filters["secrets_parameters"]({"name": "x"}, "appadmin")
+    assert len(filters["secrets_parameters"](None, "appadmin")) == 5
