@@ -40,7 +40,7 @@ def update_cluster_settings(client, name, settings):
     client.update_cluster(cluster=name, settings=settings)
 
 
-@aws_call("set the capacity providers of the ECS cluster", retry_codes=ECS_RETRY_CODES + ["UpdateInProgressException"])
+@aws_call("set the capacity providers of the ECS cluster", retry_codes=[*ECS_RETRY_CODES, "UpdateInProgressException"])
 def put_cluster_capacity_providers(client, name, capacity_providers, default_strategy):
     client.put_cluster_capacity_providers(cluster=name, capacityProviders=capacity_providers,
                                           defaultCapacityProviderStrategy=default_strategy)
