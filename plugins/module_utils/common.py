@@ -66,7 +66,8 @@ def aws_call(description, not_found=None, retry_codes=None):
             try:
                 return retrying(*args, **kwargs)
             except (ClientError, BotoCoreError) as e:
-                if not_found and is_boto3_error_code(not_found, e=e):
+                # is_boto3_error_code returns an exception class to match against, never a boolean.
+                if not_found and isinstance(e, is_boto3_error_code(not_found, e=e)):
                     return None
                 raise SoloAwsError(f"Failed to {description}", e) from e
 
