@@ -53,6 +53,10 @@ lint: setup ## ansible-lint (production profile) and ruff.
 	$(BIN)/ansible-lint
 	$(BIN)/ruff check .
 
+.PHONY: bench
+bench: setup ## Measure cold deploy, no-op, change, plan and verify against a floor (bench/README.md).
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean: down ## Remove the virtualenv and local state.
 	rm -rf $(VENV) .local collections/ansible_collections
 
