@@ -438,7 +438,7 @@ def aws_tags(tags):
 class FargateServices:
     """Describe -> compare -> act: cluster, namespace, then each service in order."""
 
-    def __init__(self, clients, params, region, check_mode, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, clients, params, region, check_mode, sleep=None, clock=None):
         self.ecs = clients["ecs"]
         self.logs = clients["logs"]
         self.sd = clients["servicediscovery"]
@@ -447,8 +447,8 @@ class FargateServices:
         self.region = region
         self.check_mode = check_mode
         self.tags = {k: str(v) for k, v in (params["tags"] or {}).items()}
-        self.sleep = sleep
-        self.clock = clock
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
         self.actions = []
         self.before = {"services": {}}
         self.after = {"services": {}}
@@ -589,9 +589,6 @@ class FargateServices:
         arns = {}
         if not wanted:
             return arns
-        if not namespace:
-            raise ServicesError(f"services {', '.join(s['name'] for s in wanted)} ask for discovery, which needs "
-                                "the namespace option")
         existing = {}
         if not is_planned(namespace["id"]):
             for service in sd.list_services(self.sd, namespace["id"]):
@@ -711,7 +708,7 @@ class FargateServices:
                 args.pop("serviceRegistries")
             if not args["loadBalancers"]:
                 args.pop("loadBalancers")
-            created = self.act(f"create ECS service {name} ({count} tasks of {task_definition})",
+            created = self.act(f"create ECS service {name} ({count} tasks of {_label(task_definition)})",
                                api.create_service, self.ecs, args)
             self.deployed[name] = task_definition
             return created["serviceArn"] if created else planned_id("ecs-service", f"{cluster}/{name}")
@@ -864,6 +861,11 @@ class FargateServices:
                 "services": results, "waited": waited}
 
 
+def _label(ref):
+    """A planned identifier as the sentence of an action shows it (check mode and a real run read the same)."""
+    return ref.split(":", 2)[-1] if is_planned(ref) else ref
+
+
 def _common_prefix(names):
     prefix = names[0]
     for name in names[1:]:
@@ -876,6 +878,9 @@ def validate(module):
     names = [s["name"] for s in module.params["services"]]
     if len(set(names)) != len(names):
         module.fail_json(msg="services: names must be unique")
+    discovering = [s["name"] for s in module.params["services"] if s.get("discovery")]
+    if discovering and not module.params.get("namespace"):
+        module.fail_json(msg=f"services {', '.join(discovering)} ask for discovery, which needs the namespace option")
     for spec in module.params["services"]:
         spec["container_name"] = spec.get("container_name") or spec["name"]
         scaling = spec.get("scaling")
