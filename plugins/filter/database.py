@@ -42,7 +42,8 @@ MAINTENANCE_WINDOW_RE = re.compile(
     r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KMS_RE = re.compile(r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+|alias/.+|(mrk-)?[0-9a-f-]{32,36})$")
-PI_RETENTION = (7, *range(31, 732, 31))
+# 7 days, a number of months (31 days each, up to 23) or 731 days (two years).
+PI_RETENTION = (7, *range(31, 714, 31), 731)
 LOG_TYPES = ("postgresql", "iam-db-auth-error", "instance")
 
 

@@ -378,11 +378,19 @@ class AuroraCluster:
         self._kms_factory = kms_factory
         self.params = module.params
         self.check_mode = module.check_mode
+        # A real run plans first with no write (dry), so that a refusal found anywhere leaves AWS untouched;
+        # it applies only when the plan has actions. Check mode is the plan alone.
+        self.dry = True
         self.identifier = self.params["identifier"]
         self.tags = {k: str(v) for k, v in (self.params["tags"] or {}).items()}
         self.family = parameter_group_family(self.params["engine"], self.params["engine_version"])
         self.subnet_group_name = self.params["subnet_group_name"] or f"{self.identifier}-subnets"
         self.parameter_group_name = self.params["parameter_group_name"] or f"{self.identifier}-{self.family}"
+        self._password = None
+        self.reset()
+
+    def reset(self):
+        """Forget what a pass saw (the password read for the plan is kept for the apply)."""
         self.actions = []
         self.warnings = []
         self.before = {}
@@ -391,9 +399,9 @@ class AuroraCluster:
 
     # -- helpers -----------------------------------------------------------------
     def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
+        """Record an action; perform it unless planning (dry)."""
         self.actions.append(sentence)
-        if func is not None and not self.check_mode:
+        if func is not None and not self.dry:
             return func(*args, **kwargs)
         return None
 
@@ -424,13 +432,16 @@ class AuroraCluster:
         return self.ssm_values().get(name), f"SSM parameter {name}"
 
     def master_password(self):
-        name = self.params["master_password_parameter"]
-        value = ssm_api.get_parameter_value(self.ssm, name)
-        if not value:
-            raise Refused(f"SSM parameter {name} (the master password) does not exist or is empty: run the secrets "
-                          "stage first (ansible-playbook site.yml --tags secrets)")
-        self.module.no_log_values.add(value)
-        return value
+        """Read once per run, kept in this object only, masked by Ansible wherever it could appear."""
+        if self._password is None:
+            name = self.params["master_password_parameter"]
+            value = ssm_api.get_parameter_value(self.ssm, name)
+            if not value:
+                raise Refused(f"SSM parameter {name} (the master password) does not exist or is empty: run the "
+                              "secrets stage first (ansible-playbook site.yml --tags secrets)")
+            self.module.no_log_values.add(value)
+            self._password = value
+        return self._password
 
     # -- subnet group -----------------------------------------------------------------
     def subnet_group(self, cluster):
@@ -622,6 +633,8 @@ class AuroraCluster:
             changed = ", ".join(_describe_change(k, changes[k]) for k in sorted(changes))
             self.act(f"modify Aurora cluster {self.identifier}: {changed}", self._modify_cluster, changes)
         if password_reset:
+            if not self.check_mode:
+                self.master_password()  # in the plan: a missing parameter fails before any write
             self.act(f"set the master password of {self.identifier} from {self.params['master_password_parameter']}",
                      self._reset_password)
         self.converge_tags(found.get("DBClusterArn"), found.get("TagList"), f"Aurora cluster {self.identifier}")
@@ -773,7 +786,7 @@ class AuroraCluster:
                 self.create_instance(ident, spec)
                 role = "writer" if index == 0 and not writers else "reader"
                 result.append({"identifier": ident, "az": spec["availability_zone"], "role": role,
-                               "status": "planned" if self.check_mode else "creating"})
+                               "status": "planned" if self.dry else "creating"})
                 continue
             current = {"availability_zone": found.get("AvailabilityZone"),
                        "instance_class": found.get("DBInstanceClass"),
@@ -872,7 +885,7 @@ class AuroraCluster:
         self.after["connection_parameters"] = {
             names[k]: values[k] if values[k] is not None else "(the new cluster's endpoint)" for k in sorted(names)}
         stale = [k for k in sorted(names) if values[k] is None or current.get(names[k]) != values[k]]
-        if values["host"] is None and "host" in stale and not self.check_mode:
+        if values["host"] is None and "host" in stale and not self.dry:
             # AWS names the endpoint in the create response; should it ever not, the next run writes it.
             self.warnings.append(f"Aurora cluster {self.identifier} reports no endpoint yet: {names['host']} is "
                                  "written by the next run")
@@ -1024,6 +1037,10 @@ def main():
     cluster = AuroraCluster(module, module.client("rds"), module.client("ssm"), lambda: module.client("kms"))
     try:
         result = cluster.converge()
+        if cluster.actions and not module.check_mode:
+            cluster.reset()
+            cluster.dry = False
+            result = cluster.converge()
     except Refused as e:
         module.fail_json(msg=str(e), actions=cluster.actions)
     except SoloAwsError as e:
