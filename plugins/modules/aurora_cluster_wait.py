@@ -19,7 +19,7 @@ description:
   - Pairs with M(solo_saving.infra.aurora_serverless_cluster), which does not wait, so that a deployment waits for
     the database only where it needs it.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   identifier:
     description: The cluster identifier.

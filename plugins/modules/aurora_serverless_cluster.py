@@ -32,7 +32,7 @@ description:
   - Every instance is created with its subnet group named, since the emulator (moto) leaves it out of cluster
     members otherwise.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   identifier:
     description: The cluster identifier (lower case). Instances are named in I(instances).
