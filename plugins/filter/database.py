@@ -123,7 +123,7 @@ def _version_errors(spec, errors):
         extra = []
     if version in known_versions(extra):
         return
-    major = version.split(".")[0]
+    major = version.split(".", maxsplit=1)[0]
     same_major = KNOWN_VERSIONS.get(major)
     hint = (f"known {major}.x versions: {', '.join(same_major)}" if same_major else
             f"known major versions: {', '.join(KNOWN_VERSIONS)}")

@@ -39,7 +39,7 @@ def parse_version(text):
 
 def major_version(text):
     parsed = parse_version(text)
-    return str(parsed[0]) if parsed else str(text).split(".")[0]
+    return str(parsed[0]) if parsed else str(text).split(".", maxsplit=1)[0]
 
 
 def parameter_group_family(engine, version):

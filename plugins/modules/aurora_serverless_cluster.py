@@ -414,7 +414,7 @@ class AuroraCluster:
     def ssm_values(self):
         """The SSM parameters the module reads every run (user name, connection settings), in one call."""
         if self._ssm_values is None:
-            names = [n for n in self.connection_names().values()]
+            names = list(self.connection_names().values())
             if self.params["master_username_parameter"]:
                 names.append(self.params["master_username_parameter"])
             found = ssm_api.get_parameters(self.ssm, sorted(set(names))) if names else {}
@@ -794,8 +794,8 @@ class AuroraCluster:
                        "publicly_accessible": bool(found.get("PubliclyAccessible")),
                        "auto_minor_version_upgrade": bool(found.get("AutoMinorVersionUpgrade")),
                        # The emulator does not report Performance Insights: unknown is taken as "as asked".
-                       "performance_insights": bool(found.get("PerformanceInsightsEnabled",
-                                                               p["performance_insights"]))}
+                       "performance_insights": bool(
+                           found.get("PerformanceInsightsEnabled", p["performance_insights"]))}
             if p["performance_insights"]:
                 current["performance_insights_retention"] = found.get("PerformanceInsightsRetentionPeriod",
                                                                       p["performance_insights_retention"])

@@ -538,3 +538,22 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
         run_module(mod, args())
     assert failure.value.result["msg"] == "Failed to describe the DB clusters"
     assert str(failure.value.result["exception"]) == "throttled"
+
+
+def test_a_run_killed_after_the_cluster_converges_on_the_next_run(run_module, fake, monkeypatch):
+    real_create = fake.create_db_instance
+
+    def killed(*a, **kw):
+        raise SoloAwsError("Failed to create a DB instance", exception=RuntimeError("connection reset"))
+
+    monkeypatch.setattr(mod.api, "create_db_instance", killed)
+    with pytest.raises(ModuleFail, match="Failed to create a DB instance"):
+        run_module(mod, args())
+    assert list(fake.clusters) == [IDENT] and fake.instances == {}
+    monkeypatch.setattr(mod.api, "create_db_instance", real_create)
+    result = run_module(mod, args())
+    assert fake.write_names().count("create_db_cluster") == 1  # found by identifier, not created again
+    assert [a for a in result["actions"] if a.startswith("create")] == [
+        f"create DB instance {IDENT}-1 (db.serverless in ap-northeast-1a, promotion tier 0)",
+        f"create DB instance {IDENT}-2 (db.serverless in ap-northeast-1c, promotion tier 1)"]
+    assert run_module(mod, args())["changed"] is False
