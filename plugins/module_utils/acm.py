@@ -46,3 +46,10 @@ def request_certificate(client, domain_name, alternative_names, idempotency_toke
 @aws_call("tag the certificate")
 def tag_certificate(client, arn, tags):
     client.add_tags_to_certificate(CertificateArn=arn, Tags=tag_list(tags))
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("delete the certificate", not_found=NOT_FOUND, retry_codes=["ResourceInUseException"])
+def delete_certificate(client, arn):
+    """A certificate stays "in use" for a while after its load balancer is deleted: retried."""
+    client.delete_certificate(CertificateArn=arn)

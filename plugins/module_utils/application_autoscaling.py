@@ -52,3 +52,15 @@ def put_target_tracking_policy(client, resource_id, name, configuration):
 def delete_scaling_policy(client, resource_id, name):
     client.delete_scaling_policy(PolicyName=name, ServiceNamespace="ecs", ResourceId=resource_id,
                                  ScalableDimension=ECS_DIMENSION)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the scalable targets of ECS")
+def list_ecs_scalable_targets(client):
+    return _paginate(client, "describe_scalable_targets", "ScalableTargets", ServiceNamespace="ecs")
+
+
+@aws_call("deregister a scalable target", not_found=["ObjectNotFoundException"])
+def deregister_scalable_target(client, resource_id, dimension=ECS_DIMENSION):
+    """Deregistering also deletes the target's scaling policies and scheduled actions."""
+    client.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension=dimension)

@@ -196,3 +196,56 @@ def delete_vpc_endpoint(client, endpoint_id):
 
         error = failures[0].get("Error") or {}
         raise SoloAwsError(f"Failed to delete VPC endpoint {endpoint_id}: {error.get('Code')}: {error.get('Message')}")
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("describe network interfaces")
+def describe_network_interfaces(client, **flt):
+    return _paginate(client, "describe_network_interfaces", "NetworkInterfaces", Filters=filters(**flt))
+
+
+@aws_call("delete a network interface", not_found=["InvalidNetworkInterfaceID.NotFound"])
+def delete_network_interface(client, eni_id):
+    client.delete_network_interface(NetworkInterfaceId=eni_id)
+
+
+@aws_call("delete a NAT gateway", not_found=["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"])
+def delete_nat_gateway(client, nat_gateway_id):
+    client.delete_nat_gateway(NatGatewayId=nat_gateway_id)
+
+
+@aws_call("delete a security group", not_found=["InvalidGroup.NotFound"], retry_codes=["DependencyViolation"])
+def delete_security_group(client, group_id):
+    client.delete_security_group(GroupId=group_id)
+
+
+@aws_call("delete a subnet", not_found=["InvalidSubnetID.NotFound"], retry_codes=["DependencyViolation"])
+def delete_subnet(client, subnet_id):
+    client.delete_subnet(SubnetId=subnet_id)
+
+
+@aws_call("delete a route table", not_found=["InvalidRouteTableID.NotFound"], retry_codes=["DependencyViolation"])
+def delete_route_table(client, route_table_id):
+    client.delete_route_table(RouteTableId=route_table_id)
+
+
+@aws_call("detach the internet gateway", not_found=["Gateway.NotAttached", "InvalidInternetGatewayID.NotFound"],
+          retry_codes=["DependencyViolation"])
+def detach_internet_gateway(client, igw_id, vpc_id):
+    client.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+
+
+@aws_call("delete the internet gateway", not_found=["InvalidInternetGatewayID.NotFound"],
+          retry_codes=["DependencyViolation"])
+def delete_internet_gateway(client, igw_id):
+    client.delete_internet_gateway(InternetGatewayId=igw_id)
+
+
+@aws_call("delete the VPC", not_found=["InvalidVpcID.NotFound"], retry_codes=["DependencyViolation"])
+def delete_vpc(client, vpc_id):
+    client.delete_vpc(VpcId=vpc_id)
+
+
+@aws_call("disassociate a subnet from its route table", not_found=["InvalidAssociationID.NotFound"])
+def disassociate_route_table(client, association_id):
+    client.disassociate_route_table(AssociationId=association_id)

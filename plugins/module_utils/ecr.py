@@ -72,3 +72,27 @@ def list_tags(client, arn):
 @aws_call("tag an ECR repository")
 def tag_resource(client, arn, tags):
     client.tag_resource(resourceArn=arn, tags=tags)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the ECR repositories")
+def describe_all_repositories(client):
+    repositories = []
+    for page in client.get_paginator("describe_repositories").paginate():
+        repositories.extend(page.get("repositories", []))
+    return repositories
+
+
+@aws_call("count the images of an ECR repository", not_found=["RepositoryNotFoundException"])
+def count_images(client, name):
+    """How many images (tagged or not) the repository holds, or None when it does not exist."""
+    count = 0
+    for page in client.get_paginator("list_images").paginate(repositoryName=name):
+        count += len(page.get("imageIds", []))
+    return count
+
+
+@aws_call("delete an ECR repository", not_found=["RepositoryNotFoundException"])
+def delete_repository(client, name, force):
+    """Delete the repository; ``force`` deletes its images with it (ECR refuses a non-empty one otherwise)."""
+    client.delete_repository(repositoryName=name, force=bool(force))

@@ -116,3 +116,88 @@ def stopped_tasks(client, cluster, service, limit=5):
     if not arns:
         return []
     return client.describe_tasks(cluster=cluster, tasks=arns).get("tasks", [])
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the ECS clusters")
+def list_cluster_arns(client):
+    arns = []
+    for page in client.get_paginator("list_clusters").paginate():
+        arns.extend(page.get("clusterArns", []))
+    return arns
+
+
+@aws_call("describe the ECS clusters")
+def describe_clusters(client, arns):
+    """The clusters of ``arns`` (any status) with their tags; DescribeClusters takes 100 at a time."""
+    found = []
+    arns = list(arns)
+    for start in range(0, len(arns), 100):
+        found.extend(client.describe_clusters(clusters=arns[start:start + 100], include=["TAGS"]).get("clusters", []))
+    return found
+
+
+@aws_call("list the services of the ECS cluster", not_found=["ClusterNotFoundException"])
+def list_service_arns(client, cluster):
+    arns = []
+    for page in client.get_paginator("list_services").paginate(cluster=cluster):
+        arns.extend(page.get("serviceArns", []))
+    return arns
+
+
+@aws_call("delete an ECS service", not_found=["ServiceNotFoundException", "ClusterNotFoundException"])
+def delete_service(client, cluster, service):
+    """Delete the service even if it still runs tasks (they are stopped)."""
+    client.delete_service(cluster=cluster, service=service, force=True)
+
+
+@aws_call("delete the ECS cluster", not_found=["ClusterNotFoundException"],
+          retry_codes=["ClusterContainsServicesException", "ClusterContainsTasksException"])
+def delete_cluster(client, cluster):
+    client.delete_cluster(cluster=cluster)
+
+
+@aws_call("list task definition families")
+def list_task_definition_families(client, prefix):
+    families = []
+    for page in client.get_paginator("list_task_definition_families").paginate(familyPrefix=prefix, status="ALL"):
+        families.extend(page.get("families", []))
+    return families
+
+
+@aws_call("list the revisions of a task definition family")
+def list_task_definition_arns(client, family, status):
+    """The ``status`` (ACTIVE or INACTIVE) revisions of exactly ``family`` (familyPrefix matches longer names too)."""
+    arns = []
+    for page in client.get_paginator("list_task_definitions").paginate(familyPrefix=family, status=status):
+        arns.extend(a for a in page.get("taskDefinitionArns", []) if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family)
+    return arns
+
+
+@aws_call("deregister a task definition", not_found=["ClientException"])
+def deregister_task_definition(client, arn):
+    client.deregister_task_definition(taskDefinition=arn)
+
+
+@aws_call("delete task definitions")
+def delete_task_definitions(client, arns):
+    """Delete INACTIVE revisions, 10 per call; returns the failures other than "already deleted"."""
+    failures = []
+    arns = list(arns)
+    for start in range(0, len(arns), 10):
+        result = client.delete_task_definitions(taskDefinitions=arns[start:start + 10])
+        failures.extend(f for f in result.get("failures", []) if "DELETE_IN_PROGRESS" not in str(f.get("reason", "")))
+    return failures
+
+
+@aws_call("list the running tasks of the ECS cluster", not_found=["ClusterNotFoundException"])
+def running_task_arns(client, cluster):
+    arns = []
+    for page in client.get_paginator("list_tasks").paginate(cluster=cluster, desiredStatus="RUNNING"):
+        arns.extend(page.get("taskArns", []))
+    return arns
+
+
+@aws_call("stop an ECS task", not_found=["InvalidParameterException"])
+def stop_task(client, cluster, task_arn, reason):
+    client.stop_task(cluster=cluster, task=task_arn, reason=reason)

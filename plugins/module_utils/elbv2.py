@@ -127,3 +127,43 @@ def describe_rules(client, listener_arn):
 @aws_call("delete a listener rule", not_found=["RuleNotFound"])
 def delete_rule(client, arn):
     client.delete_rule(RuleArn=arn)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the load balancers")
+def describe_all_load_balancers(client):
+    found = []
+    for page in client.get_paginator("describe_load_balancers").paginate():
+        found.extend(page.get("LoadBalancers", []))
+    return found
+
+
+@aws_call("list the target groups")
+def describe_all_target_groups(client):
+    found = []
+    for page in client.get_paginator("describe_target_groups").paginate():
+        found.extend(page.get("TargetGroups", []))
+    return found
+
+
+@aws_call("read the tags of the load balancer resources")
+def describe_tags_batched(client, arns):
+    """{ARN: tags} of any number of ARNs (DescribeTags takes 20 at a time)."""
+    arns = list(arns)
+    result = {}
+    for start in range(0, len(arns), 20):
+        page = client.describe_tags(ResourceArns=arns[start:start + 20])
+        for description in page.get("TagDescriptions", []):
+            result[description["ResourceArn"]] = {t["Key"]: t.get("Value") for t in description.get("Tags", [])}
+    return result
+
+
+@aws_call("delete the load balancer", not_found=LB_NOT_FOUND)
+def delete_load_balancer(client, arn):
+    """Deleting a load balancer deletes its listeners and their rules."""
+    client.delete_load_balancer(LoadBalancerArn=arn)
+
+
+@aws_call("delete the target group", not_found=TG_NOT_FOUND, retry_codes=["ResourceInUse"])
+def delete_target_group(client, arn):
+    client.delete_target_group(TargetGroupArn=arn)

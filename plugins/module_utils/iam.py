@@ -104,3 +104,30 @@ def managed_policy_document(client, arn):
     """The default version's document of a managed policy."""
     version = client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     return _document(client.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the IAM roles")
+def list_roles(client):
+    roles = []
+    for page in client.get_paginator("list_roles").paginate():
+        roles.extend(page.get("Roles", []))
+    return roles
+
+
+@aws_call("list the instance profiles of an IAM role", not_found=["NoSuchEntity"])
+def instance_profiles_for_role(client, name):
+    names = []
+    for page in client.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name):
+        names.extend(p["InstanceProfileName"] for p in page.get("InstanceProfiles", []))
+    return names
+
+
+@aws_call("remove an IAM role from an instance profile", not_found=["NoSuchEntity"])
+def remove_role_from_instance_profile(client, profile, name):
+    client.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=name)
+
+
+@aws_call("delete an IAM role", not_found=["NoSuchEntity"], retry_codes=["DeleteConflict"])
+def delete_role(client, name):
+    client.delete_role(RoleName=name)

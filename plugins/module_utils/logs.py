@@ -53,3 +53,9 @@ def list_tags(client, name):
 @aws_call("tag a log group")
 def tag_log_group(client, name, tags):
     client.tag_log_group(logGroupName=name, tags=tags)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("delete a log group", not_found=["ResourceNotFoundException"])
+def delete_log_group(client, name):
+    client.delete_log_group(logGroupName=name)

@@ -135,3 +135,66 @@ def add_tags(client, arn, tags):
 def delete_db_instance(client, identifier):
     """Delete a cluster member (its data lives in the cluster volume, which stays)."""
     client.delete_db_instance(DBInstanceIdentifier=identifier)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("delete the DB cluster", not_found=["DBClusterNotFoundFault"],
+          retry_codes=["InvalidDBClusterStateFault"])
+def delete_db_cluster(client, identifier, final_snapshot_identifier=None):
+    """Delete the cluster (its members must be gone or going), with a final snapshot when one is named."""
+    kwargs = {"DBClusterIdentifier": identifier, "DeleteAutomatedBackups": True}
+    if final_snapshot_identifier:
+        kwargs["FinalDBSnapshotIdentifier"] = final_snapshot_identifier
+    else:
+        kwargs["SkipFinalSnapshot"] = True
+    client.delete_db_cluster(**kwargs)
+
+
+@aws_call("describe the DB cluster snapshots", not_found=["DBClusterSnapshotNotFoundFault"])
+def describe_db_cluster_snapshots(client, cluster_identifier=None, snapshot_identifier=None):
+    """The snapshots of a cluster, or one snapshot by identifier; None when that snapshot does not exist."""
+    kwargs = {}
+    if cluster_identifier:
+        kwargs["DBClusterIdentifier"] = cluster_identifier
+    if snapshot_identifier:
+        kwargs["DBClusterSnapshotIdentifier"] = snapshot_identifier
+    return _paginate(client, "describe_db_cluster_snapshots", "DBClusterSnapshots", **kwargs)
+
+
+@aws_call("delete an automated DB cluster snapshot",
+          not_found=["DBClusterSnapshotNotFoundFault", "InvalidDBClusterSnapshotStateFault"])
+def delete_automated_cluster_snapshot(client, identifier):
+    """Delete an automated snapshot left behind by a deleted cluster.
+
+    AWS removes automated snapshots itself when the cluster goes (and refuses to
+    delete them, InvalidDBClusterSnapshotStateFault: counted as done); the local
+    emulator keeps them, and deletes them on request.
+    """
+    client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=identifier)
+
+
+@aws_call("describe the DB subnet groups")
+def describe_db_subnet_groups(client):
+    return _paginate(client, "describe_db_subnet_groups", "DBSubnetGroups")
+
+
+@aws_call("delete a DB subnet group", not_found=["DBSubnetGroupNotFoundFault"],
+          retry_codes=["InvalidDBSubnetGroupStateFault"])
+def delete_db_subnet_group(client, name):
+    client.delete_db_subnet_group(DBSubnetGroupName=name)
+
+
+@aws_call("describe the DB cluster parameter groups")
+def describe_db_cluster_parameter_groups(client):
+    return _paginate(client, "describe_db_cluster_parameter_groups", "DBClusterParameterGroups")
+
+
+@aws_call("delete a DB cluster parameter group", not_found=["DBParameterGroupNotFound"],
+          retry_codes=["InvalidDBParameterGroupState"])
+def delete_db_cluster_parameter_group(client, name):
+    client.delete_db_cluster_parameter_group(DBClusterParameterGroupName=name)
+
+
+@aws_call("describe a DB instance", not_found=["DBInstanceNotFound", "DBInstanceNotFoundFault"])
+def describe_db_instance(client, identifier):
+    return client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]

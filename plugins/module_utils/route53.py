@@ -72,3 +72,18 @@ def list_record_sets_at(client, zone_id, name, max_items=20):
 def change_record_sets(client, zone_id, changes, comment):
     return client.change_resource_record_sets(
         HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": changes})["ChangeInfo"]
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the records of the hosted zone", not_found=["NoSuchHostedZone"])
+def list_all_record_sets(client, zone_id):
+    """Every record set of the zone, or None when the zone does not exist."""
+    records = []
+    for page in client.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
+        records.extend(page.get("ResourceRecordSets", []))
+    return records
+
+
+@aws_call("delete the hosted zone", not_found=["NoSuchHostedZone"], retry_codes=["PriorRequestNotComplete"])
+def delete_hosted_zone(client, zone_id):
+    client.delete_hosted_zone(Id=zone_id)

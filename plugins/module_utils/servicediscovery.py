@@ -71,3 +71,30 @@ def list_tags(client, arn):
 @aws_call("tag a Cloud Map resource")
 def tag_resource(client, arn, tags):
     client.tag_resource(ResourceARN=arn, Tags=tags)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list the instances of a Cloud Map service", not_found=["ServiceNotFound"])
+def list_instances(client, service_id):
+    return _paginate(client, "list_instances", "Instances", ServiceId=service_id)
+
+
+@aws_call("deregister a Cloud Map instance", not_found=["InstanceNotFound", "ServiceNotFound"])
+def deregister_instance(client, service_id, instance_id):
+    return client.deregister_instance(ServiceId=service_id, InstanceId=instance_id)["OperationId"]
+
+
+@aws_call("delete a Cloud Map service", not_found=["ServiceNotFound"], retry_codes=["ResourceInUse"])
+def delete_service(client, service_id):
+    client.delete_service(Id=service_id)
+
+
+@aws_call("delete the Cloud Map namespace", not_found=["NamespaceNotFound"], retry_codes=["ResourceInUse"])
+def delete_namespace(client, namespace_id):
+    """Start the deletion; returns the operation id (the deletion is asynchronous)."""
+    return client.delete_namespace(Id=namespace_id)["OperationId"]
+
+
+@aws_call("read a Cloud Map service", not_found=["ServiceNotFound"])
+def get_service(client, service_id):
+    return client.get_service(Id=service_id)["Service"]

@@ -60,3 +60,18 @@ def subscribe(client, arn, protocol, endpoint):
 @aws_call("unsubscribe from the SNS topic", not_found=["NotFound"])
 def unsubscribe(client, subscription_arn):
     client.unsubscribe(SubscriptionArn=subscription_arn)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("list SNS topics")
+def list_topic_arns(client):
+    arns = []
+    for page in client.get_paginator("list_topics").paginate():
+        arns.extend(t["TopicArn"] for t in page.get("Topics", []))
+    return arns
+
+
+@aws_call("delete the SNS topic", not_found=["NotFound"])
+def delete_topic(client, arn):
+    """Deleting a topic deletes its subscriptions too."""
+    client.delete_topic(TopicArn=arn)

@@ -106,3 +106,12 @@ def describe_parameters_under(client, path):
 @aws_call("delete an SSM parameter", not_found=["ParameterNotFound"])
 def delete_parameter(client, name):
     client.delete_parameter(Name=name)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("delete SSM parameters")
+def delete_parameters(client, names):
+    """Delete parameters, 10 per call; names that do not exist count as deleted."""
+    names = list(names)
+    for start in range(0, len(names), 10):
+        client.delete_parameters(Names=names[start:start + 10])

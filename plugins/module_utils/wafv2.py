@@ -120,3 +120,14 @@ def list_log_group_tags(client, arn):
 @aws_call("tag the log group")
 def tag_log_group(client, arn, tags):
     client.tag_resource(resourceArn=arn, tags=tags)
+
+
+# -- teardown (stack_teardown) ----------------------------------------------------
+@aws_call("delete the logging configuration of the web ACL", not_found=NOT_FOUND)
+def delete_logging_configuration(client, arn):
+    client.delete_logging_configuration(ResourceArn=arn)
+
+
+@aws_call("delete the web ACL", not_found=NOT_FOUND, retry_codes=["WAFAssociatedItemException"])
+def delete_web_acl(client, name, scope, acl_id, lock_token):
+    client.delete_web_acl(Name=name, Scope=scope, Id=acl_id, LockToken=lock_token)
