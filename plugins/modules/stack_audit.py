@@ -299,7 +299,8 @@ def main():
         snap = snapshot(module)
     except SoloAwsError as e:
         fail_aws(module, e)
-    results = audit.evaluate(snap, module.params["expected"], only=module.params["rules"])
+    expected = dict(module.params["expected"], parameter_path=module.params["parameter_path"])
+    results = audit.evaluate(snap, expected, only=module.params["rules"])
     violations = [f"{r['rule']}: {f['resource']}: {f['message']}" for r in results for f in r["findings"]]
     output = dict(changed=False, results=results, violations=violations)
     if violations and module.params["fail_on_violation"]:

@@ -1,0 +1,106 @@
+"""verify.yml: passes right after site.yml, read-only, and names the rule for each injected drift."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.aws import is_write, request_action
+
+pytestmark = pytest.mark.slow
+PREFIX = "solo-saving-local"
+
+
+def _sg(ec2, name):
+    return ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"][0]
+
+
+def _subnet(ec2, name):
+    return ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": [name]}])["Subnets"][0]["SubnetId"]
+
+
+def open_db_to_the_internet(aws):
+    ec2 = aws.client("ec2")
+    ec2.authorize_security_group_ingress(GroupId=_sg(ec2, f"{PREFIX}-db")["GroupId"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+
+def add_a_nat_gateway(aws):
+    ec2 = aws.client("ec2")
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=_subnet(ec2, f"{PREFIX}-public-1a"), AllocationId=allocation)
+
+
+def route_the_app_tier_to_the_internet(aws):
+    ec2 = aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"][0]["VpcId"]
+    igw = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}])["InternetGateways"][0]["InternetGatewayId"]
+    table = ec2.describe_route_tables(
+        Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-app-rt"]}])["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+
+def detach_the_waf(aws):
+    elb = aws.client("elbv2")
+    arn = elb.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    aws.client("wafv2").disassociate_web_acl(ResourceArn=arn)
+
+
+def make_a_db_instance_public(aws):
+    rds = aws.client("rds")
+    member = rds.describe_db_clusters(DBClusterIdentifier=f"{PREFIX}-db")["DBClusters"][0]["DBClusterMembers"][0]
+    rds.modify_db_instance(DBInstanceIdentifier=member["DBInstanceIdentifier"], PubliclyAccessible=True,
+                           ApplyImmediately=True)
+
+
+def store_a_plain_string_secret(aws):
+    aws.client("ssm").put_parameter(Name="/solo-saving/local/leaked_token", Value="x", Type="String")
+
+
+def open_a_plain_http_listener(aws):
+    elb = aws.client("elbv2")
+    arn = elb.describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=8080, DefaultActions=[
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])
+
+
+def widen_the_execution_role(aws):
+    aws.client("iam").put_role_policy(RoleName=f"{PREFIX}-backend-execution", PolicyName="drift",
+                                      PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                          {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}))
+
+
+DRIFTS = [
+    (open_db_to_the_internet, "db-only-from-backend", f"{PREFIX}-db admits tcp/5432 from 0.0.0.0/0"),
+    (add_a_nat_gateway, "no-nat-gateway", "exists (available); the spec has none"),
+    (route_the_app_tier_to_the_internet, "private-subnets-without-default-route",
+     f"private route table {PREFIX}-app-rt has a default route"),
+    (detach_the_waf, "waf-associated-with-required-rules", "no web ACL is associated with the load balancer"),
+    (make_a_db_instance_public, "aurora-not-public", "is publicly accessible"),
+    (store_a_plain_string_secret, "secrets-are-securestring", "/solo-saving/local/leaked_token is String"),
+    (open_a_plain_http_listener, "alb-https-and-redirect-only", "listeners on ports [80, 443, 8080]"),
+    (widen_the_execution_role, "execution-role-least-privilege", "allows the wildcard action ssm:*"),
+]
+
+
+def test_verify_passes_then_names_each_drift(aws, playbook):
+    playbook("site.yml", check=True)
+    aws.start_recording()
+    passed = playbook("playbooks/verify.yml", "--check", check=True)
+    records = aws.stop_recording()
+    assert "20 rules hold" in passed.stdout
+    assert [request_action(r) for r in records if is_write(r)] == []
+
+    for inject, rule, message in DRIFTS:
+        inject(aws)
+        run = playbook("playbooks/verify.yml")
+        text = " ".join(run.output.split())
+        assert run.rc != 0, f"verify passed after {inject.__name__}"
+        assert f"{rule}: " in text and message in text, f"{inject.__name__}: {text[-3000:]}"
+
+    # Each drift stays reported alongside the others.
+    assert f"{len({rule for _, rule, _ in DRIFTS})} rule(s) of the spec do not hold" in text
+    for _, rule, _ in DRIFTS:
+        assert f"{rule}: " in text
