@@ -163,14 +163,18 @@ def slowest_tasks(tasks: list[Task], entries: list[dict], owners: list[tuple[str
 
 
 def repeated_reads(entries: list[dict], owners: list[tuple[str, str, str]]) -> dict[str, list[dict]]:
-    """Per role, the reads it sent more than once with the very same parameters."""
+    """Per role, the reads it sent more than once with the very same parameters, and the tasks that sent them."""
     seen: dict[str, Counter] = defaultdict(Counter)
-    for entry, (_, role, _) in zip(entries, owners, strict=True):
+    where: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for entry, (stage, role, task) in zip(entries, owners, strict=True):
         if not is_write(entry):
-            seen[role][read_signature(entry)] += 1
+            sig = read_signature(entry)
+            seen[role][sig] += 1
+            where[(role, sig)].append(f"{stage}: {task}")
     out = {}
     for role, counter in seen.items():
-        repeats = [{"read": sig[:300], "times": n} for sig, n in counter.most_common() if n > 1]
+        repeats = [{"read": sig[:300], "times": n, "tasks": where[(role, sig)]}
+                   for sig, n in counter.most_common() if n > 1]
         if repeats:
             out[role] = repeats
     return out

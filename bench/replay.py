@@ -114,11 +114,14 @@ class Phase:
     writes: int = 0
     dependent_reads: int = 0
     mismatches: list[dict] = field(default_factory=list)
+    timings: list[tuple[float, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
+        slowest = sorted(self.timings, reverse=True)[:10]
         return {"seconds": round(self.seconds, 3), "api_calls": self.calls, "writes": self.writes,
                 "dependent_reads": self.dependent_reads, "status_mismatches": self.mismatches[:20],
-                "status_mismatch_count": len(self.mismatches)}
+                "status_mismatch_count": len(self.mismatches),
+                "slowest_calls": [{"call": call, "seconds": round(sec, 3)} for sec, call in slowest]}
 
 
 class Replayer:
@@ -158,6 +161,7 @@ class Replayer:
             status, data, elapsed = self._send(method, target, headers, body)
             phase.seconds += elapsed
             phase.calls += 1
+            phase.timings.append((elapsed, label(entry)))
             if is_write(entry):
                 phase.writes += 1
             elif indexes is not None:

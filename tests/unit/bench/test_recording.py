@@ -121,7 +121,8 @@ def test_repeated_reads_are_reported_per_role_and_across_roles():
                entry("rds", "ModifyDBCluster", 3, b"Action=ModifyDBCluster&DBClusterIdentifier=db"),
                entry("rds", "DescribeDBClusters", 4, b"Action=DescribeDBClusters&DBClusterIdentifier=db")]
     assert repeated_reads(entries, owners) == {
-        "database": [{"read": "rds:DescribeDBClusters DBClusterIdentifier=db", "times": 2}]}
+        "database": [{"read": "rds:DescribeDBClusters DBClusterIdentifier=db", "times": 2,
+                      "tasks": ["database: t", "database: t"]}]}
     assert reads_across_roles(entries, owners) == [
         {"read": "rds:DescribeDBClusters DBClusterIdentifier=db", "roles": ["database", "services"]}]
 
