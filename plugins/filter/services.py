@@ -38,6 +38,16 @@ RESERVED_ENV = {"frontend": ("BACKEND_URL", "PORT"), "backend": ("PORT",)}
 ALARM_THRESHOLDS = ("alb_5xx", "target_5xx", "unhealthy_targets", "ecs_cpu", "ecs_memory", "aurora_cpu", "aurora_acu",
                     "aurora_connections")
 PERCENT_THRESHOLDS = ("ecs_cpu", "ecs_memory", "aurora_cpu", "aurora_acu")
+NUMERIC_KEYS = ("cpu", "memory", "desired_count", "min_capacity", "max_capacity", "spot_weight",
+                "health_check_grace_period")
+
+
+def _as_number(value):
+    """Numbers given on the command line (-e name=10) arrive as text: read them as numbers."""
+    if isinstance(value, str) and re.match(r"^-?\d+(\.\d+)?$", value.strip()):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    return value
 
 
 def _is_int(value):
@@ -49,6 +59,7 @@ def _is_number(value):
 
 
 def _check_int(errors, name, value, low, high, hint=""):
+    value = _as_number(value)
     if not _is_int(value) or not low <= value <= high:
         errors.append(f"{name} = {value!r}: give a whole number from {low} to {high}{hint}")
         return False
@@ -58,6 +69,7 @@ def _check_int(errors, name, value, low, high, hint=""):
 def _service_errors(svc, spec, production):
     errors = []
     p = f"services_{svc}_"
+    spec = {k: (_as_number(v) if k in NUMERIC_KEYS else v) for k, v in spec.items()}
     cpu, memory = spec.get("cpu"), spec.get("memory")
     if cpu not in FARGATE_SIZES:
         errors.append(f"{p}cpu = {cpu!r}: Fargate tasks take {', '.join(str(c) for c in FARGATE_SIZES)} CPU units")
@@ -183,16 +195,17 @@ def services_errors(spec):
     if len(labels) < 2 or not all(DNS_LABEL_RE.match(label) for label in labels) or len(namespace) > 253:
         errors.append(f"services_namespace_name = {namespace!r}: give a private DNS domain of lower-case labels, "
                       "for example solo-saving-prod.internal")
-    _check_int(errors, "services_wait_timeout", spec.get("wait_timeout"), 30, 7200)
+    _check_int(errors, "services_wait_timeout", spec.get("wait_timeout"), 10, 7200)
     deployment = spec.get("deployment") or {}
     _check_int(errors, "services_deployment_minimum_healthy_percent", deployment.get("minimum_healthy_percent"), 0, 100)
     if _check_int(errors, "services_deployment_maximum_percent", deployment.get("maximum_percent"), 100, 400) \
-            and deployment.get("maximum_percent") == 100 and deployment.get("minimum_healthy_percent") == 100:
+            and _as_number(deployment.get("maximum_percent")) == 100 \
+            and _as_number(deployment.get("minimum_healthy_percent")) == 100:
         errors.append("services_deployment_maximum_percent = 100 with minimum healthy 100 leaves ECS no room to "
                       "start a new task: raise the maximum (200 is the usual value)")
     scaling = spec.get("scaling") or {}
     for name in ("cpu_target", "memory_target"):
-        value = scaling.get(name)
+        value = _as_number(scaling.get(name))
         if value is not None and (not _is_number(value) or not 10 <= value <= 95):
             errors.append(f"services_{name} = {value!r}: give a utilisation target from 10 to 95 percent, or null "
                           "for no policy on that metric")
@@ -208,13 +221,13 @@ def services_errors(spec):
     email = alarms.get("email") or ""
     if email and not EMAIL_RE.match(email):
         errors.append(f"services_alarm_email = {email!r} is not an e-mail address (leave it empty for no subscription)")
-    if _check_int(errors, "services_alarm_period", alarms.get("period"), 10, 86400) and alarms["period"] % 60 \
-            and alarms["period"] not in (10, 20, 30):
-        errors.append(f"services_alarm_period = {alarms['period']}: CloudWatch takes 10, 20, 30 or a multiple of 60")
+    period = _as_number(alarms.get("period"))
+    if _check_int(errors, "services_alarm_period", period, 10, 86400) and period % 60 and period not in (10, 20, 30):
+        errors.append(f"services_alarm_period = {period}: CloudWatch takes 10, 20, 30 or a multiple of 60")
     _check_int(errors, "services_alarm_evaluation_periods", alarms.get("evaluation_periods"), 1, 100)
     thresholds = alarms.get("thresholds") or {}
     for name in ALARM_THRESHOLDS:
-        value = thresholds.get(name)
+        value = _as_number(thresholds.get(name))
         if value is None:
             continue
         if not _is_number(value) or value < 0 or (name in PERCENT_THRESHOLDS and value > 100):

@@ -243,3 +243,13 @@ def test_secret_arns_resolve_keys_and_name_the_variable_otherwise():
                                                  r"db_host\)"):
         f.FilterModule().filters()["services_secret_arns"]({"DB_PASS": "db_pass"}, parameters,
                                                            "services_backend_secrets")
+
+
+def test_numbers_given_on_the_command_line_as_text_are_read_as_numbers():
+    spec = with_changes("wait_timeout", "60")
+    spec["services"]["frontend"]["cpu"] = "256"
+    spec["services"]["frontend"]["min_capacity"] = "2"
+    spec["alarms"]["period"] = "300"
+    assert f.services_errors(spec) == []
+    assert f.services_errors(with_changes("wait_timeout", "soon")) == [
+        "services_wait_timeout = 'soon': give a whole number from 10 to 7200"]
