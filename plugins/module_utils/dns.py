@@ -71,6 +71,8 @@ def converge_records(client, plan, zone_id, zone_name, records, label="records")
     Returns the records as they are after the run. Records of other names and
     types are never touched.
     """
+    if is_planned(zone_id) and not plan.check_mode:
+        raise EdgeError(f"{zone_id} is a planned id from a check-mode run; it can only be used in check mode")
     plan.before.setdefault(label, {})
     plan.after.setdefault(label, {})
     existing = {}

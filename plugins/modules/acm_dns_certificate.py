@@ -172,6 +172,9 @@ class Certificate:
         if params["zone_id"]:
             zone_id = route53.short_zone_id(params["zone_id"])
             if is_planned(zone_id):
+                if not self.plan.check_mode:
+                    raise EdgeError(f"{zone_id} is a planned id from a check-mode run; it can only be used in "
+                                    "check mode")
                 return zone_id, zone_id.split(":", 2)[-1], []
             zone, name_servers = route53.get_hosted_zone(self.r53, zone_id)
             return zone_id, zone["Name"], name_servers

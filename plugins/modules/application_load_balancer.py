@@ -435,7 +435,9 @@ class LoadBalancer:
         return arns
 
     def converge(self):
-        for value in self.params["subnets"] + self.params["security_groups"] + [self.tg["vpc_id"]]:
+        inputs = [*self.params["subnets"], *self.params["security_groups"], self.tg["vpc_id"],
+                  self.params["https_listener"]["certificate_arn"]]
+        for value in inputs:
             if is_planned(value) and not self.plan.check_mode:
                 raise EdgeError(f"{value} is a planned id from a check-mode run; it can only be used in check mode")
         lb, new_lb = self.load_balancer()

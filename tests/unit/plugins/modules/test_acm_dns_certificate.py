@@ -226,3 +226,11 @@ def test_aws_error_becomes_fail_json_aws(run_module, dns, certs, clock, monkeypa
 def test_negative_wait_timeout_is_refused(run_module, dns, certs, clock):
     with pytest.raises(ModuleFail, match=r"wait_timeout must be 0 or more seconds"):
         run_module(acm_dns_certificate, {**ARGS, "wait_timeout": -1})
+
+
+def test_planned_zone_is_only_for_check_mode(run_module, dns, certs, clock):
+    spec = {**{k: v for k, v in ARGS.items() if k != "zone_name"}, "zone_id": "planned:hosted-zone:example.com"}
+    assert run_module(acm_dns_certificate, spec, check_mode=True)["zone_id"] == "planned:hosted-zone:example.com"
+    with pytest.raises(ModuleFail, match=r"planned:hosted-zone:example\.com is a planned id from a check-mode run"):
+        run_module(acm_dns_certificate, spec)
+    assert dns.writes == [] and certs.writes == []

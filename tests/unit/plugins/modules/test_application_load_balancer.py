@@ -173,6 +173,10 @@ def test_planned_ids_only_in_check_mode(run_module, fake):
     assert run_module(alb, planned, check_mode=True)["changed"] is True
     with pytest.raises(ModuleFail, match="planned:subnet:a is a planned id from a check-mode run"):
         run_module(alb, planned)
+    only_certificate = args()
+    only_certificate["https_listener"]["certificate_arn"] = "planned:certificate:app"
+    with pytest.raises(ModuleFail, match="planned:certificate:app is a planned id from a check-mode run"):
+        run_module(alb, only_certificate)
     assert fake.writes == []
 
 

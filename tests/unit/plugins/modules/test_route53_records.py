@@ -130,6 +130,8 @@ def test_planned_zone_and_alias_target_are_never_sent(run_module, fake):
     assert result["actions"] == ["create record A app.example.com -> alias to planned:alb-dns:x"]
     with pytest.raises(ModuleFail, match=r"is a planned id from a check-mode run"):
         run_module(route53_records, {**spec, "zone_id": fake.add_zone("example.com")})
+    with pytest.raises(ModuleFail, match=r"planned:hosted-zone:example\.com is a planned id"):
+        run_module(route53_records, args("planned:hosted-zone:example.com"))
     assert fake.writes == []
 
 
