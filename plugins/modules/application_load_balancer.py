@@ -310,21 +310,21 @@ class LoadBalancer:
                           api.set_ip_address_type, self.client, arn, p["ip_address_type"])
         return lb, False
 
-    def lb_attributes(self, arn, new):
-        desired = self.params["attributes"] or {}
-        self.plan.after["load_balancer_attributes"] = {k: attribute_value(v) for k, v in desired.items()}
+    def attributes(self, label, key, desired, arn, new, describe, modify):
+        """Set the ``desired`` attributes that differ, in one call; all of them on a new resource."""
+        desired = desired or {}
+        self.plan.after[key] = {k: attribute_value(v) for k, v in desired.items()}
         if not desired:
             return
         if new:
-            self.plan.before["load_balancer_attributes"] = None
+            self.plan.before[key] = None
             change = {k: attribute_value(v) for k, v in desired.items()}
         else:
-            current = api.describe_load_balancer_attributes(self.client, arn)
-            self.plan.before["load_balancer_attributes"] = {k: current.get(k) for k in desired}
+            current = describe(self.client, arn)
+            self.plan.before[key] = {k: current.get(k) for k in desired}
             change = attributes_to_set(current, desired)
         if change:
-            self.plan.act(f"set the attributes of load balancer {self.name}: {_kv(change)}",
-                          api.modify_load_balancer_attributes, self.client, arn, change)
+            self.plan.act(f"set the attributes of {label}: {_kv(change)}", modify, self.client, arn, change)
 
     # -- target group ------------------------------------------------------------
     def health_check(self):
@@ -370,22 +370,6 @@ class LoadBalancer:
             self.plan.act(f"change the health check of target group {tg['name']}: {', '.join(sorted(changed))}",
                           api.modify_target_group, self.client, arn, changed)
         return arn, False
-
-    def tg_attributes(self, arn, new):
-        desired = self.tg["attributes"] or {}
-        self.plan.after["target_group_attributes"] = {k: attribute_value(v) for k, v in desired.items()}
-        if not desired:
-            return
-        if new:
-            self.plan.before["target_group_attributes"] = None
-            change = {k: attribute_value(v) for k, v in desired.items()}
-        else:
-            current = api.describe_target_group_attributes(self.client, arn)
-            self.plan.before["target_group_attributes"] = {k: current.get(k) for k in desired}
-            change = attributes_to_set(current, desired)
-        if change:
-            self.plan.act(f"set the attributes of target group {self.tg['name']}: {_kv(change)}",
-                          api.modify_target_group_attributes, self.client, arn, change)
 
     # -- listeners -----------------------------------------------------------------
     def desired_listeners(self, tg_arn):
@@ -450,8 +434,10 @@ class LoadBalancer:
                 self.converge_tags(lb_arn, tags.get(lb_arn, {}), self.name, f"load balancer {self.name}")
             if not new_tg:
                 self.converge_tags(tg_arn, tags.get(tg_arn, {}), self.tg["name"], f"target group {self.tg['name']}")
-        self.lb_attributes(lb_arn, new_lb)
-        self.tg_attributes(tg_arn, new_tg)
+        self.attributes(f"load balancer {self.name}", "load_balancer_attributes", self.params["attributes"], lb_arn,
+                        new_lb, api.describe_load_balancer_attributes, api.modify_load_balancer_attributes)
+        self.attributes(f"target group {self.tg['name']}", "target_group_attributes", self.tg["attributes"], tg_arn,
+                        new_tg, api.describe_target_group_attributes, api.modify_target_group_attributes)
         listener_arns = self.listeners(lb_arn, tg_arn)
         https_port = self.params["https_listener"]["port"]
         http_port = self.params["http_port"] if self.params["http_redirect"] else None
