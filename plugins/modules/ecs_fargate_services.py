@@ -34,7 +34,7 @@ description:
     C(community.aws.ecs_service) does not wait for a deployment, and
     C(community.aws.application_autoscaling_policy) puts the policy again on every run.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   cluster:
     description: The ECS cluster.
@@ -330,7 +330,13 @@ EXAMPLES = r"""
           DB_PASSWORD: arn:aws:ssm:ap-northeast-1:123456789012:parameter/solo-saving/prod/db_password
         writable_paths: [/tmp]
         health_check:
-          command: [CMD-SHELL, "python -c \"import urllib.request; urllib.request.urlopen('http://localhost:8000/health')\""]
+          command:
+            - CMD
+            - python
+            - -c
+            - >-
+              import http.client as h; c = h.HTTPConnection('127.0.0.1', 8000); c.request('GET', '/health');
+              exit(c.getresponse().status >= 400)
         log_group:
           name: /ecs/solo-saving-prod/backend
           retention_days: 90
@@ -760,8 +766,8 @@ class FargateServices:
                              for k, p in sorted(existing.items())}}
         else:
             self.before["services"].setdefault(name, {})["scaling"] = None
-        if current is None or (current["MinCapacity"], current["MaxCapacity"]) != (scaling["min_capacity"],
-                                                                                    scaling["max_capacity"]):
+        bounds = (scaling["min_capacity"], scaling["max_capacity"])
+        if current is None or (current["MinCapacity"], current["MaxCapacity"]) != bounds:
             verb = "register" if current is None else "update"
             self.act(f"{verb} the scalable target of {name} "
                      f"({scaling['min_capacity']}-{scaling['max_capacity']} tasks)",
@@ -833,8 +839,7 @@ class FargateServices:
         names = [s["name"] for s in self.params["services"]]
         current = {}
         if not is_planned(cluster_arn) and names:
-            current = {name: s for name, s in api.describe_services(self.ecs, self.params["cluster"]["name"],
-                                                                   names).items()}
+            current = dict(api.describe_services(self.ecs, self.params["cluster"]["name"], names))
         for name, service in list(current.items()):
             if service.get("status") == "INACTIVE":
                 current.pop(name)

@@ -21,7 +21,7 @@ description:
   - One call for every role of a layer replaces a pair of C(amazon.aws.iam_role) / C(amazon.aws.iam_policy) tasks
     per role, with the same idempotence and a plan on an empty account.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   roles:
     description: The roles.

@@ -21,7 +21,7 @@ description:
   - In check mode nothing is written; a topic that would be created is returned with the ARN AWS will give it when
     I(account_id) is given, else a C(planned:sns-topic:<name>) identifier.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   topic:
     description: The SNS topic the alarms notify.
@@ -367,8 +367,8 @@ def main():
             description=dict(type="str", default=""),
             namespace=dict(type="str", required=True),
             metric=dict(type="str", required=True),
-            statistic=dict(type="str", default="Average", choices=["Average", "Sum", "Minimum", "Maximum",
-                                                                    "SampleCount"]),
+            statistic=dict(type="str", default="Average",
+                           choices=["Average", "Sum", "Minimum", "Maximum", "SampleCount"]),
             dimensions=dict(type="dict", default={}),
             period=dict(type="int", default=300),
             evaluation_periods=dict(type="int", default=1),
