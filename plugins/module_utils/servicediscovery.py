@@ -4,6 +4,13 @@
 
 from __future__ import annotations
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    ClientError = Exception
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
 
 
@@ -22,10 +29,21 @@ def list_private_dns_namespaces(client):
 
 @aws_call("create the Cloud Map private DNS namespace")
 def create_private_dns_namespace(client, name, vpc_id, creator_request_id, description, tags, soa_ttl):
-    """Start the creation; returns the operation id (the creation is asynchronous)."""
-    return client.create_private_dns_namespace(
-        Name=name, Vpc=vpc_id, CreatorRequestId=creator_request_id, Description=description, Tags=tags,
-        Properties={"DnsProperties": {"SOA": {"TTL": soa_ttl}}})["OperationId"]
+    """Start the creation; returns the operation id (the creation is asynchronous).
+
+    A request repeated with the same ``creator_request_id`` (a run interrupted
+    while AWS created the namespace) is answered with DuplicateRequest naming
+    the operation already under way: that operation is returned.
+    """
+    try:
+        return client.create_private_dns_namespace(
+            Name=name, Vpc=vpc_id, CreatorRequestId=creator_request_id, Description=description, Tags=tags,
+            Properties={"DnsProperties": {"SOA": {"TTL": soa_ttl}}})["OperationId"]
+    except ClientError as e:
+        duplicate = e.response.get("DuplicateOperationId") or e.response.get("Error", {}).get("DuplicateOperationId")
+        if is_boto3_error_code("DuplicateRequest", e=e) and duplicate:
+            return duplicate
+        raise
 
 
 @aws_call("read a Cloud Map operation")
