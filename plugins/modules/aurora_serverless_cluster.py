@@ -500,8 +500,9 @@ class AuroraCluster:
             return
         if found.get("DBParameterGroupFamily") and found["DBParameterGroupFamily"] != self.family:
             raise Refused(f"cluster parameter group {name} is of family {found['DBParameterGroupFamily']}, not "
-                          f"{self.family}: a group's family cannot change; delete it by hand or give "
-                          "database_parameter_group_name another name")
+                          f"{self.family}: a group's family cannot change, and this collection names the group "
+                          "after its family; it was made by hand: delete it (after moving any cluster off it) and "
+                          "run again")
         rows = api.describe_db_cluster_parameters(self.rds, name, source="user")
         current = {r["ParameterName"]: r.get("ParameterValue") for r in rows if r.get("ParameterValue") is not None}
         self.before["parameter_group"] = {"name": name, "family": found.get("DBParameterGroupFamily"),
@@ -701,9 +702,9 @@ class AuroraCluster:
                               "copied with the new key and restored into a new cluster; set database_kms_key_id "
                               f"back to {current['kms_key_id']}, or {NEW_CLUSTER_HINT}")
         if current["subnet_group"] and current["subnet_group"] != desired["subnet_group"]:
-            raise Refused(f"Aurora cluster {ident} is in DB subnet group {current['subnet_group']}; the inventory asks "
-                          f"for {desired['subnet_group']}: an Aurora cluster cannot change subnet group in place; set "
-                          f"database_subnet_group_name back to {current['subnet_group']}, or {NEW_CLUSTER_HINT}")
+            raise Refused(f"Aurora cluster {ident} is in DB subnet group {current['subnet_group']}; this collection "
+                          f"manages {desired['subnet_group']}: an Aurora cluster cannot change subnet group in place; "
+                          f"{NEW_CLUSTER_HINT}")
         if current["database_name"] and current["database_name"] != desired["database_name"]:
             raise Refused(f"Aurora cluster {ident} was created with database {current['database_name']}; the inventory "
                           f"asks for {desired['database_name']}: the initial database cannot be renamed by AWS; set "

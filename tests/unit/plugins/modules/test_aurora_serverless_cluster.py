@@ -557,3 +557,12 @@ def test_a_run_killed_after_the_cluster_converges_on_the_next_run(run_module, fa
         f"create DB instance {IDENT}-1 (db.serverless in ap-northeast-1a, promotion tier 0)",
         f"create DB instance {IDENT}-2 (db.serverless in ap-northeast-1c, promotion tier 1)"]
     assert run_module(mod, args())["changed"] is False
+
+
+def test_parameter_group_of_another_family_is_refused(run_module, fake):
+    fake.parameter_groups[f"{IDENT}-aurora-postgresql16"] = {
+        "DBClusterParameterGroupName": f"{IDENT}-aurora-postgresql16", "DBParameterGroupFamily": "aurora-postgresql15"}
+    with pytest.raises(ModuleFail, match=r"is of family aurora-postgresql15, not aurora-postgresql16: a group's "
+                                         r"family cannot change"):
+        run_module(mod, args())
+    assert fake.writes == []
