@@ -146,7 +146,8 @@ DEFAULT_KEY = "alias/aws/ssm"
 SYMBOLS = "-_.~"
 ALPHABET = string.ascii_letters + string.digits + SYMBOLS
 CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
-MIN_LENGTH, MAX_LENGTH = 16, 1024
+MIN_LENGTH = 16
+MAX_LENGTH = 1024
 PATH_RE = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 # AWS allows 15 levels in a parameter's hierarchy.
