@@ -27,10 +27,13 @@ author:
   - Solo Saving platform team
 options:
   zone_id:
-    description: Id of the hosted zone (with or without C(/hostedzone/)). Give this or I(zone_name).
+    description:
+      - Id of the hosted zone (with or without C(/hostedzone/)). Give this, I(zone_name), or both.
+      - With both, the zone is not read at all (I(zone_name) only serves to check that the records are inside
+        it), and I(name_servers) is returned empty.
     type: str
   zone_name:
-    description: Name of the public hosted zone. Give this or I(zone_id).
+    description: Name of the public hosted zone; without I(zone_id) the zone is looked up by this name.
     type: str
   create_zone:
     description: Create the public hosted zone I(zone_name) when it does not exist.
@@ -103,7 +106,7 @@ zone_id:
   returned: always
   type: str
 name_servers:
-  description: The zone's name servers (the domain must be delegated to them).
+  description: The zone's name servers (the domain must be delegated to them); empty when the zone was not read.
   returned: always
   type: list
   elements: str
@@ -138,7 +141,9 @@ def validate(module):
 def converge(client, params, plan):
     if params["zone_id"]:
         zone_id = api.short_zone_id(params["zone_id"])
-        if is_planned(zone_id):
+        if params["zone_name"]:
+            zone_name, name_servers = params["zone_name"], []
+        elif is_planned(zone_id):
             zone_name, name_servers = zone_id.split(":", 2)[-1], []
         else:
             zone, name_servers = api.get_hosted_zone(client, zone_id)
@@ -175,8 +180,9 @@ def main():
         tags=dict(type="dict", default={}),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_one_of=[("zone_id", "zone_name")],
-                              mutually_exclusive=[("zone_id", "zone_name")])
+                              required_one_of=[("zone_id", "zone_name")])
+    if module.params["zone_id"] and module.params["create_zone"]:
+        module.fail_json(msg="create_zone needs zone_name without zone_id")
     validate(module)
     plan = Plan(module.check_mode)
     client = module.client("route53")

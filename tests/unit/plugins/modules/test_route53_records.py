@@ -153,3 +153,18 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
     with pytest.raises(ModuleFail, match=r"Failed to change the records of the hosted zone") as failure:
         run_module(route53_records, args(fake.add_zone("example.com")))
     assert isinstance(failure.value.result["exception"], RuntimeError)
+
+
+def test_zone_id_and_name_together_skip_reading_the_zone(run_module, fake, monkeypatch):
+    zone = fake.add_zone("example.com")
+
+    def unexpected(*args, **kwargs):
+        raise AssertionError("the zone was read although its id and name were given")
+
+    monkeypatch.setattr(route53, "get_hosted_zone", unexpected)
+    result = run_module(route53_records, args(zone, zone_name="example.com"))
+    assert result["changed"] is True and result["name_servers"] == []
+    with pytest.raises(ModuleFail, match="record app\\.example\\.com is not inside hosted zone other\\.com"):
+        run_module(route53_records, args(zone, zone_name="other.com"))
+    with pytest.raises(ModuleFail, match="create_zone needs zone_name without zone_id"):
+        run_module(route53_records, args(zone, zone_name="example.com", create_zone=True))
