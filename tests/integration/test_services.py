@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 
 import pytest
 
-from tests.support.aws import is_write, request_action, request_service
+from tests.support.aws import BIN, ROOT, is_write, request_action, request_service, run_playbook
 
 pytestmark = pytest.mark.slow
 
@@ -151,3 +155,35 @@ def test_bad_services_input_fails_in_preflight_before_any_aws_call(aws, playbook
     assert run.rc != 0
     assert expected in " ".join(run.output.split()), run.output[-4000:]
     assert records == [], [request_action(r) for r in records]
+
+
+def test_a_run_killed_midway_converges_without_duplicates(aws, playbook):
+    playbook("site.yml", "--tags", "network,secrets,registry,database,edge", check=True)
+    proc = subprocess.Popen([str(BIN / "ansible-playbook"), "site.yml", "--tags", "services"], cwd=ROOT,
+                            env=aws.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    ecs = aws.client("ecs")
+    deadline = time.monotonic() + 300
+    try:
+        # Kill it right after the first task definition is registered, before its service exists.
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ecs.list_task_definitions(familyPrefix=f"{PREFIX}-backend")["taskDefinitionArns"]:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    rerun = run_playbook(aws, "site.yml", "--tags", "services", check=True)
+    assert rerun.recap()["changed"] >= 1
+    assert run_playbook(aws, "site.yml", "--tags", "services", check=True).recap()["changed"] == 0
+    assert sorted(a.rsplit("/", 1)[-1] for a in ecs.list_task_definitions()["taskDefinitionArns"]) == [
+        f"{PREFIX}-backend:1", f"{PREFIX}-frontend:1"]
+    assert len(ecs.list_clusters()["clusterArns"]) == 1
+    assert len(ecs.list_services(cluster=PREFIX)["serviceArns"]) == 2
+    sd = aws.client("servicediscovery")
+    assert [n["Name"] for n in sd.list_namespaces()["Namespaces"]] == [f"{PREFIX}.internal"]
+    assert [s["Name"] for s in sd.list_services()["Services"]] == ["backend"]
