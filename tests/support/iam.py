@@ -18,7 +18,7 @@ import re
 import urllib.parse
 
 # SigV4 signing names whose IAM prefix differs.
-IAM_PREFIX = {"monitoring": "cloudwatch"}
+IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 # botocore service names of the REST protocols, by signing name.
 REST_SERVICES = {"route53": "route53", "s3": "s3"}
 
