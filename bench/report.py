@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
@@ -155,11 +156,42 @@ def readme_section(results: dict) -> str:
         "",
         stage_table(results),
     ]
-    note = results.get("notes") or []
-    if note:
-        lines += ["", *[f"- {n}" for n in note]]
+    lines += ["", *[f"- {n}" for n in details(results)]]
     lines.append(README_END)
     return "\n".join(lines)
+
+
+def details(results: dict) -> list[str]:
+    """How the figures were obtained, and what they flag, one sentence each."""
+    figures, floor = results.get("figures", {}), results.get("floor", {})
+    out = []
+    for key, text in (("noop", "no-op"), ("check", "--check --diff")):
+        samples = (figures.get(key) or {}).get("samples")
+        if samples:
+            out.append(f"{text}: median of {len(samples)} alternating runs "
+                       f"({', '.join(f'{x:.1f}' for x in samples)} s).")
+    if floor.get("create") and floor.get("read"):
+        create = floor["create"]
+        out.append(f"Floor: {create.get('writes', 0)} write requests of the cold deploy plus the "
+                   f"{create.get('dependent_reads', 0)} reads they depend on, replayed on a fresh seeded emulator, "
+                   f"then the no-op run's {floor['read'].get('api_calls', 0)} requests; stack reproduced: "
+                   f"{'yes' if floor.get('reproduced') else 'NO'} ({floor.get('ids', {}).get('mapped_ids', 0)} "
+                   f"recorded ids mapped to new ones).")
+    real = figures.get("realistic_cold") or {}
+    if "seconds" in real:
+        cp = results.get("critical_path", {})
+        out.append(f"Realistic profile at {results.get('scale', 1):g} s per AWS minute: critical path "
+                   f"{cp.get('seconds', 0):g} s ({' → '.join(cp.get('path', []))}); a playbook waiting for each slow "
+                   f"resource in turn would wait {cp.get('sequential_waits', 0):g} s. Refusals met: "
+                   f"{', '.join(real.get('refusals_seen') or []) or 'none'}; still in transition when the run "
+                   f"ended: {', '.join(real.get('still_in_transition_at_end') or {}) or 'nothing'}.")
+    repeats = (figures.get("noop") or {}).get("repeated_reads") or {}
+    for role, reads in repeats.items():
+        for read in reads:
+            out.append(f"Repeated read in the no-op run, role `{role}`: `{read['read'][:120]}` "
+                       f"{read['times']} times ({'; '.join(read.get('tasks', []))}).")
+    out += results.get("notes") or []
+    return out
 
 
 def update_readme(text: str, section: str) -> str:
@@ -167,8 +199,39 @@ def update_readme(text: str, section: str) -> str:
     pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
     if pattern.search(text):
         return pattern.sub(lambda _: section, text)
-    intro = ("\n## Performance\n\n`make bench` measures the stack against private emulators and writes "
-             "`bench/results/<time>.json` (and `latest.json`); `bench/README.md` says what each figure means, "
-             "how the floor and the realistic-latency profile work, and the dependency graph behind the "
-             "critical path.\n\n")
+    intro = ("\n## Performance\n\n"
+             "`make bench` measures the stack against private emulators: a cold deploy, a no-op re-run, one "
+             "inventory change, `--check --diff` on the converged stack and the verification, each against a "
+             "floor (the same create calls, then the same reads, sent from one Python process), and a cold "
+             "deploy under a realistic-latency profile against the stack's critical path. It writes "
+             "`bench/results/<time>.json` and `latest.json`; `make bench BENCH_ARGS=--update-readme` refreshes "
+             "this section. `bench/README.md` explains each figure, the floor, the latency profile and the "
+             "dependency graph. The machine below was shared with other work while it ran (see its load "
+             "average): compare figures of one session, not across sessions.\n\n")
+    intro = "\n".join(textwrap.fill(part, 78) if part and not part.startswith("#") else part
+                      for part in intro.split("\n"))
     return text.rstrip("\n") + "\n" + intro + section + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables of a results file; --update-readme rewrites the README's section from it."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=main.__doc__)
+    parser.add_argument("results", nargs="?", default=str(root / "bench" / "results" / "latest.json"))
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args(argv)
+    results = json.loads(Path(args.results).read_text())
+    print(table(results, markdown=False), targets_table(results), stage_table(results), sep="\n\n")
+    if args.update_readme:
+        readme = root / "README.md"
+        readme.write_text(update_readme(readme.read_text(), readme_section(results)))
+        print("\nREADME.md: Performance section updated")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -92,3 +92,17 @@ def test_the_readme_section_is_replaced_or_appended():
     replaced = report.update_readme(appended, report.README_START + "\nnew\n" + report.README_END)
     assert "\nnew\n" in replaced and "| figure |" not in replaced
     assert replaced.count("## Performance") == 1
+
+
+def test_details_say_how_the_floor_was_made_and_flag_repeated_reads():
+    results = RESULTS | {"floor": {"create": {"seconds": 4.0, "api_calls": 300, "writes": 290, "dependent_reads": 10},
+                                   "read": {"seconds": 0.5, "api_calls": 90}, "reproduced": True,
+                                   "ids": {"mapped_ids": 7}}}
+    results["figures"] = results["figures"] | {"noop": results["figures"]["noop"] | {
+        "samples": [30.0, 31.5],
+        "repeated_reads": {"edge": [{"read": "route53:GET /zone", "times": 2, "tasks": ["edge: a", "edge: b"]}]}}}
+    lines = report.details(results)
+    assert "no-op: median of 2 alternating runs (30.0, 31.5 s)." in lines
+    assert any(line.startswith("Floor: 290 write requests of the cold deploy plus the 10 reads") and
+               "stack reproduced: yes (7 recorded ids" in line for line in lines)
+    assert "Repeated read in the no-op run, role `edge`: `route53:GET /zone` 2 times (edge: a; edge: b)." in lines
