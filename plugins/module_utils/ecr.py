@@ -96,3 +96,9 @@ def count_images(client, name):
 def delete_repository(client, name, force):
     """Delete the repository; ``force`` deletes its images with it (ECR refuses a non-empty one otherwise)."""
     client.delete_repository(repositoryName=name, force=bool(force))
+
+
+@aws_call("look up an image tag in an ECR repository", not_found=["ImageNotFoundException"])
+def describe_image_tag(client, repository, tag):
+    """The image detail of ``repository:tag``, or None when the tag does not exist."""
+    return client.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])["imageDetails"][0]

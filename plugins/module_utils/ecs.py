@@ -8,7 +8,7 @@ passed in are real ones, never planned ones.
 
 from __future__ import annotations
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call
 
 # An IAM role created a moment ago may not be visible to ECS yet.
 ECS_RETRY_CODES = ["ClusterNotFoundException"]
@@ -201,3 +201,18 @@ def running_task_arns(client, cluster):
 @aws_call("stop an ECS task", not_found=["InvalidParameterException"])
 def stop_task(client, cluster, task_arn, reason):
     client.stop_task(cluster=cluster, task=task_arn, reason=reason)
+
+
+@aws_call("start a one-off ECS task")
+def run_task(client, args):
+    result = client.run_task(**args)
+    if result.get("failures"):
+        failure = result["failures"][0]
+        raise SoloAwsError(f"ECS could not start the task: {failure.get('reason')} {failure.get('detail', '')}".strip())
+    return result["tasks"][0]
+
+
+@aws_call("describe an ECS task")
+def describe_task(client, cluster, task_arn):
+    tasks = client.describe_tasks(cluster=cluster, tasks=[task_arn]).get("tasks", [])
+    return tasks[0] if tasks else None
