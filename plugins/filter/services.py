@@ -176,9 +176,9 @@ def services_errors(spec):
     if spec.get("cpu_architecture") not in ARCHITECTURES:
         errors.append(f"services_cpu_architecture = {spec.get('cpu_architecture')!r}: use X86_64 or ARM64 (the "
                       "architecture the images are built for)")
-    for name in ("image_tag", "initial_image_tag"):
+    for name in ("image_tag", "frontend_image_tag", "backend_image_tag", "initial_image_tag"):
         value = spec.get(name)
-        if value in (None, "") and name == "image_tag":
+        if value in (None, "") and name != "initial_image_tag":
             continue
         if not isinstance(value, str) or not IMAGE_TAG_RE.match(value):
             errors.append(f"services_{name} = {value!r} is not a Docker image tag (letters, digits, _ . -, up to 128 "

@@ -48,12 +48,20 @@ def test_services_stage(aws, playbook):
     assert deploy.recap()["changed"] == 1
     rerun = playbook("site.yml", "--tags", "services", check=True)
     assert rerun.recap()["changed"] == 0, rerun.output[-6000:]
+    assert_images(aws, {"frontend": (2, "v2"), "backend": (2, "v2")})
+    # A deploy of one service leaves the other alone.
+    one = playbook("site.yml", "--tags", "services", "-e", "services_backend_image_tag=v3", check=True)
+    assert one.recap()["changed"] == 1
+    assert_images(aws, {"frontend": (2, "v2"), "backend": (3, "v3")})
+
+
+def assert_images(aws, expected):
     ecs = aws.client("ecs")
-    for name in ("frontend", "backend"):
+    for name, (revision, tag) in expected.items():
         service = ecs.describe_services(cluster=PREFIX, services=[name])["services"][0]
-        assert service["taskDefinition"].endswith(f"{PREFIX}-{name}:2")
+        assert service["taskDefinition"].endswith(f"{PREFIX}-{name}:{revision}")
         definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-        assert definition["containerDefinitions"][0]["image"].endswith(f"/{name}:v2")
+        assert definition["containerDefinitions"][0]["image"].endswith(f"/{name}:{tag}")
 
 
 def assert_acceptance(aws):

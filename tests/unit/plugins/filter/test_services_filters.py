@@ -253,3 +253,12 @@ def test_numbers_given_on_the_command_line_as_text_are_read_as_numbers():
     assert f.services_errors(spec) == []
     assert f.services_errors(with_changes("wait_timeout", "soon")) == [
         "services_wait_timeout = 'soon': give a whole number from 10 to 7200"]
+
+
+def test_per_service_image_tags_are_checked():
+    spec = with_changes("backend_image_tag", "sha-1234")
+    spec["frontend_image_tag"] = ""
+    assert f.services_errors(spec) == []
+    assert f.services_errors(with_changes("frontend_image_tag", "bad tag")) == [
+        "services_frontend_image_tag = 'bad tag' is not a Docker image tag (letters, digits, _ . -, up to 128 "
+        "characters, not starting with . or -)"]
