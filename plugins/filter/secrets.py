@@ -24,8 +24,10 @@ KMS_RE = re.compile(
 DB_KEYS = ("db_username", "db_password", "db_host", "db_port", "db_name")
 # User names Aurora PostgreSQL refuses for the master user (its own roles and reserved words).
 RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "user", "public", "postgres_fdw")
-PASSWORD_MIN, PASSWORD_MAX = 16, 41
-API_KEY_MIN, API_KEY_MAX = 16, 1024
+PASSWORD_MIN = 16
+PASSWORD_MAX = 41
+API_KEY_MIN = 16
+API_KEY_MAX = 1024
 # A standard-tier parameter holds at most 4 KB.
 MAX_VALUE = 4096
 
@@ -55,10 +57,12 @@ def secrets_errors(spec):
     elif username.lower() in RESERVED_USERS:
         errors.append(f"secrets_db_username = '{username}' is reserved by Aurora PostgreSQL: choose another name "
                       "(for example appadmin)")
-    for name, low, high, why in (
-            ("db_password_length", PASSWORD_MIN, PASSWORD_MAX, "an Aurora master password has at most "
-                                                                f"{PASSWORD_MAX} characters"),
-            ("api_key_length", API_KEY_MIN, API_KEY_MAX, "a parameter holds at most 4 KB")):
+    lengths = (
+        ("db_password_length", PASSWORD_MIN, PASSWORD_MAX,
+         f"an Aurora master password has at most {PASSWORD_MAX} characters"),
+        ("api_key_length", API_KEY_MIN, API_KEY_MAX, "a parameter holds at most 4 KB"),
+    )
+    for name, low, high, why in lengths:
         value = spec.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             errors.append(f"secrets_{name} = {value!r}: give a number from {low} to {high} ({why}; fewer than "

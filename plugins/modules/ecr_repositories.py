@@ -21,7 +21,7 @@ description:
   - In check mode nothing is written; a repository that would be created is returned with the ARN and URI
     C(planned:ecr-repository:<name>).
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   repositories:
     description: The repositories. Unset settings take the module-level value.

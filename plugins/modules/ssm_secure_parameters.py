@@ -24,7 +24,7 @@ description:
   - In check mode nothing is written; a parameter that would be created is returned with the ARN
     C(planned:ssm-parameter:<name>).
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   path:
     description:
@@ -163,7 +163,7 @@ class ParameterError(Exception):
 def generate_value(length, choice=secrets.choice):
     """A random value of ``length`` characters of ALPHABET, with every character class present."""
     while True:
-        value = "".join(choice(ALPHABET) for _ in range(length))
+        value = "".join(choice(ALPHABET) for position in range(length))
         if all(any(c in cls for c in value) for cls in CLASSES):
             return value
 

@@ -23,7 +23,7 @@ description:
     the form C(planned:vpce:<name>). Planned VPC, subnet, security group and route table identifiers
     from upstream modules are accepted in check mode and never sent to AWS.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   vpc_id:
     description: The VPC of the endpoints (a planned id is accepted in check mode).
