@@ -180,9 +180,9 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["ecs_services"] and not module.params["ecs_cluster"]:
         module.fail_json(msg="ecs_cluster: give the cluster of ecs_services")
-    if not 16 <= module.params["length"] <= 128:
-        module.fail_json(msg=f"length: {module.params['length']} is outside 16-128 (Aurora PostgreSQL accepts up to "
-                             "128 characters; fewer than 16 is too weak)")
+    if not 16 <= module.params["length"] <= 41:
+        module.fail_json(msg=f"length: {module.params['length']} is outside 16-41 (Aurora accepts master passwords of "
+                             "up to 41 characters; fewer than 16 is too weak)")
     try:
         actions, resumed, version = rotate(module, module.client("ssm"), module.client("rds"),
                                            module.client("ecs") if module.params["ecs_services"] else None)

@@ -127,8 +127,6 @@ diff:
 """
 
 import re
-import secrets
-import string
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -141,11 +139,9 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     tag_list,
     tags_to_set,
 )
+from ansible_collections.solo_saving.infra.plugins.module_utils.passwords import generate_value
 
 DEFAULT_KEY = "alias/aws/ssm"
-SYMBOLS = "-_.~"
-ALPHABET = string.ascii_letters + string.digits + SYMBOLS
-CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
 MIN_LENGTH = 16
 MAX_LENGTH = 1024
 PATH_RE = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
@@ -159,13 +155,6 @@ HIDDEN_CHANGED = "(hidden, changes)"
 class ParameterError(Exception):
     """A request the module refuses."""
 
-
-def generate_value(length, choice=secrets.choice):
-    """A random value of ``length`` characters of ALPHABET, with every character class present."""
-    while True:
-        value = "".join(choice(ALPHABET) for position in range(length))
-        if all(any(c in cls for c in value) for cls in CLASSES):
-            return value
 
 
 def key_form(key_id):

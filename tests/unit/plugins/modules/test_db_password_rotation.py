@@ -102,7 +102,7 @@ def test_check_mode_writes_nothing(run_module, fakes):
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"password_parameter": "/p/e/none"}, "parameter /p/e/none does not exist: deploy the secrets layer first"),
-    ({"length": 8}, "length: 8 is outside 16-128"),
+    ({"length": 8}, "length: 8 is outside 16-41"),
     ({"ecs_cluster": ""}, "ecs_cluster: give the cluster of ecs_services"),
 ])
 def test_errors(run_module, fakes, change, message):

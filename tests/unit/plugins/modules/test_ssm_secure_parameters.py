@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import passwords
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError
 from ansible_collections.solo_saving.infra.plugins.modules import ssm_secure_parameters as mod
 from tests.support.modules import ModuleFail
@@ -130,7 +131,7 @@ def test_the_generated_password_is_created_once_and_never_changed(run_module, fa
     first = run_module(mod, ARGS)
     password = fake.params["/t/dev/db_password"]["Value"]
     assert len(password) == 40
-    assert set(password) <= set(mod.ALPHABET)
+    assert set(password) <= set(passwords.ALPHABET)
     assert not set(password) & set("/\"'@ ")
     assert password in masked and API_KEY in masked
     assert no_value_in(first, password, API_KEY)
@@ -270,16 +271,16 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
 
 def test_generated_values_use_every_class_and_only_safe_characters():
     for _ in range(50):
-        value = mod.generate_value(16)
+        value = passwords.generate_value(16)
         assert len(value) == 16
-        for cls in mod.CLASSES:
+        for cls in passwords.CLASSES:
             assert set(value) & set(cls)
-    assert not set(mod.ALPHABET) & set("/\"'@ ")
+    assert not set(passwords.ALPHABET) & set("/\"'@ ")
 
 
 def test_generation_redraws_until_every_class_is_present():
     draws = iter("aaaaaaaaaaaaaaaa" + "aB3-aaaaaaaaaaaa")
-    assert mod.generate_value(16, choice=lambda alphabet: next(draws)) == "aB3-aaaaaaaaaaaa"
+    assert passwords.generate_value(16, choice=lambda alphabet: next(draws)) == "aB3-aaaaaaaaaaaa"
 
 
 @pytest.mark.parametrize(("key", "form"), [
