@@ -42,7 +42,7 @@ subprocess.check_call([sys.executable, "-m", "pip", "install", *args])
 '''
 
 # Paths that are not part of the collection (the deployment project, tooling, caches).
-EXCLUDE_TOP = {".venv", ".local", "collections", ".github", ".ci", "inventories", "group_vars", "tools",
+EXCLUDE_TOP = {".venv", ".local", "collections", ".github", ".ci", "inventories", "group_vars", "tools", "bench",
                "docs", "site.yml", "ansible.cfg", "Makefile", "pyproject.toml", "pytest.ini",
                "requirements.txt", "execution-environment.yml", "ansible-navigator.yml"}
 
