@@ -8,9 +8,16 @@ passed in are real ones, never planned ones.
 
 from __future__ import annotations
 
+import time
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    ClientError = Exception
+
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call
 
-# An IAM role created a moment ago may not be visible to ECS yet.
+# A cluster created a moment ago may not be visible to the next call yet.
 ECS_RETRY_CODES = ["ClusterNotFoundException"]
 
 
@@ -77,12 +84,33 @@ def describe_task_definition(client, ref):
     return result["taskDefinition"], result.get("tags", [])
 
 
+# IAM is eventually consistent: right after CreateRole, RegisterTaskDefinition
+# may answer "Role is not valid" or deny iam:PassRole on the new role for a few
+# seconds. Those two answers are retried for this long; any other fails at once.
+ROLE_PROPAGATION_SECONDS = 60
+ROLE_PROPAGATION_DELAY = 5
+
+
+def role_not_visible_yet(error):
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    code = error.response.get("Error", {}).get("Code", "")
+    return ((code == "ClientException" and "Role is not valid" in message)
+            or (code == "AccessDeniedException" and "iam:PassRole" in message))
+
+
 @aws_call("register a task definition")
-def register_task_definition(client, definition, tags):
+def register_task_definition(client, definition, tags, sleep=time.sleep, clock=time.monotonic):
     args = dict(definition)
     if tags:
         args["tags"] = tags
-    return client.register_task_definition(**args)["taskDefinition"]
+    deadline = clock() + ROLE_PROPAGATION_SECONDS
+    while True:
+        try:
+            return client.register_task_definition(**args)["taskDefinition"]
+        except ClientError as e:
+            if not role_not_visible_yet(e) or clock() >= deadline:
+                raise
+            sleep(ROLE_PROPAGATION_DELAY)
 
 
 @aws_call("describe ECS services", retry_codes=ECS_RETRY_CODES)
