@@ -51,15 +51,6 @@ def get_operation(client, operation_id):
     return client.get_operation(OperationId=operation_id)["Operation"]
 
 
-@aws_call("list pending Cloud Map namespace operations")
-def pending_namespace_operations(client):
-    """Operations creating a namespace that have not finished (a run killed while waiting)."""
-    return _paginate(client, "list_operations", "Operations", Filters=[
-        {"Name": "TYPE", "Values": ["CREATE_NAMESPACE"], "Condition": "EQ"},
-        {"Name": "STATUS", "Values": ["SUBMITTED", "PENDING"], "Condition": "IN"},
-    ])
-
-
 @aws_call("list the services of the Cloud Map namespace")
 def list_services(client, namespace_id):
     return _paginate(client, "list_services", "Services",
