@@ -34,12 +34,16 @@ def test_services_stage(aws, playbook):
     # 2. The stack converges; a second run and a check run of the stage change nothing and write nothing.
     playbook("site.yml", check=True)
     aws.start_recording()
-    again = playbook("site.yml", "--tags", "services", check=True)
+    again = playbook("site.yml", "--tags", "services", "-vvv", check=True)
     check = playbook("site.yml", "--tags", "services", "--check", "--diff", check=True)
     records = aws.stop_recording()
     assert again.recap()["changed"] == 0, again.output[-6000:]
     assert check.recap()["changed"] == 0, check.output[-6000:]
     assert writes(records) == []
+    # The stage handles references only: no secret value reaches even a -vvv output.
+    password = aws.client("ssm").get_parameter(Name="/solo-saving/local/db_password",
+                                               WithDecryption=True)["Parameter"]["Value"]
+    assert password not in again.output and password not in check.output
 
     assert_acceptance(aws)
 
