@@ -17,6 +17,6 @@ CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOL
 def generate_value(length, choice=secrets.choice):
     """A random value of ``length`` characters of ALPHABET, with every character class present."""
     while True:
-        value = "".join(choice(ALPHABET) for _ in range(length))
+        value = "".join(choice(ALPHABET) for position in range(length))
         if all(any(c in cls for c in value) for cls in CLASSES):
             return value

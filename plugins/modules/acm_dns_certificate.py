@@ -28,7 +28,7 @@ description:
     is returned as C(planned:certificate:<domain>).
   - Fills a gap of M(community.aws.acm_certificate), which only imports certificates.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   domain_name:
     description: The certificate's domain name (for the stack, the app's host name).

@@ -25,7 +25,7 @@ description:
   - Replaces M(amazon.aws.elb_application_lb) plus M(community.aws.elb_target_group) (two tasks), whose
     attribute handling reads back attributes the local emulator does not return.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   name:
     description: Name of the load balancer (at most 32 characters).

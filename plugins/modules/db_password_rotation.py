@@ -19,7 +19,7 @@ description:
   - The password never leaves the module - it is neither an input nor returned.
   - In check mode nothing is written and the steps that would run are reported.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   cluster_identifier:
     description: The Aurora cluster.

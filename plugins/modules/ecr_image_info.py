@@ -15,7 +15,7 @@ description:
     that was never pushed stops before anything changes. Read-only; the same in check mode.
   - Neither amazon.aws nor community.aws has a module that reads ECR images.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   repositories:
     description: Repository names.

@@ -125,6 +125,13 @@ options:
         description: Image tag for a service that has no task definition yet, when I(image_tag) is empty.
         type: str
         default: latest
+      rollout:
+        description:
+          - Whether an existing service moves to the task definition. With C(false) the revision is registered
+            (and returned as C(registered_task_definition)) but the service keeps the one it runs, so that database
+            migrations can run from the new image before the rollout.
+        type: bool
+        default: true
       container_port:
         description: The container's port (awsvpc - the task listens on it).
         type: int
@@ -371,8 +378,9 @@ namespace:
   type: dict
   sample: {id: ns-abc, arn: "arn:aws:servicediscovery:ap-northeast-1:123456789012:namespace/ns-abc", name: x.internal}
 services:
-  description: By service name - C(name), C(arn), C(task_definition) (family:revision), C(container_name),
-    C(image), C(log_group), C(discovery_arn).
+  description: By service name - C(name), C(arn), C(task_definition) (family:revision the service runs),
+    C(registered_task_definition) (the revision of the inventory's definition; differs only with C(rollout=false)),
+    C(container_name), C(image), C(log_group), C(discovery_arn).
   returned: always
   type: dict
 waited:
@@ -854,10 +862,15 @@ class FargateServices:
         for spec in self.params["services"]:
             name = spec["name"]
             task_definition, image = self.task_definition(spec, current.get(name))
-            arn = self.service(spec, cluster_arn, current.get(name), task_definition, registries.get(name))
+            runs = task_definition
+            if not spec["rollout"] and current.get(name):
+                # Registered for a later rollout (e.g. migrations first); the service keeps its revision.
+                runs = family_revision(current[name]["taskDefinition"])
+            arn = self.service(spec, cluster_arn, current.get(name), runs, registries.get(name))
             self.scaling(spec, arn, targets)
             results[name] = {
-                "name": name, "arn": arn, "task_definition": task_definition, "family": spec["family"],
+                "name": name, "arn": arn, "task_definition": runs, "registered_task_definition": task_definition,
+                "family": spec["family"],
                 "container_name": spec["container_name"], "image": image,
                 "log_group": spec["log_group"]["name"], "discovery_arn": registries.get(name),
             }
@@ -926,6 +939,7 @@ def main():
             image_repository=dict(type="str", required=True),
             image_tag=dict(type="str"),
             initial_image_tag=dict(type="str", default="latest"),
+            rollout=dict(type="bool", default=True),
             container_port=dict(type="int", required=True),
             environment=dict(type="dict", default={}),
             secrets=dict(type="dict", default={}, no_log=False),

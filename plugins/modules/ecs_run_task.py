@@ -16,7 +16,7 @@ description:
   - community.aws.ecs_task starts tasks but does not wait for them to finish nor check exit codes.
   - In check mode nothing is started.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   cluster:
     description: The ECS cluster.

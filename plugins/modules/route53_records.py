@@ -24,7 +24,7 @@ description:
   - In check mode nothing is written. A zone id or an alias target of the form C(planned:...) (from a
     module that ran in check mode) is never sent to AWS; such records are reported as to be created.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   zone_id:
     description:

@@ -156,7 +156,6 @@ class ParameterError(Exception):
     """A request the module refuses."""
 
 
-
 def key_form(key_id):
     """'key/<id>' or 'alias/<name>' for any way of naming a KMS key (id, ARN, alias, alias ARN)."""
     key_id = key_id or DEFAULT_KEY

@@ -17,7 +17,7 @@ description:
   - A rule that does not hold is reported with the resource and what is wrong. With I(fail_on_violation) (the
     default) the module then fails, listing every broken rule.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   name_prefix:
     description: The environment's name prefix (C(<project>-<env>)); security groups are C(<prefix>-<key>).
@@ -40,7 +40,7 @@ options:
     type: str
     required: true
   services:
-    description: ECS service names by role, C({frontend: ..., backend: ...}).
+    description: ECS service names by role, with the keys C(frontend) and C(backend).
     type: dict
     required: true
   sns_topic_name:
@@ -109,7 +109,7 @@ results:
       type: list
       elements: dict
 violations:
-  description: C(<rule>: <resource>: <message>) for every finding.
+  description: "One line per finding: rule, resource and message, separated by colons."
   returned: always
   type: list
   elements: str

@@ -22,7 +22,7 @@ description:
     emulator does not implement) and it tells which web ACL a resource has.
   - In check mode nothing is written; planned ids (C(planned:...)) are never sent to AWS.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   web_acl_arn:
     description: ARN of the regional web ACL.

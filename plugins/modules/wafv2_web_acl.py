@@ -24,7 +24,7 @@ description:
   - Unlike M(community.aws.wafv2_web_acl), it also manages logging, and plans in check mode on an empty
     account. Associations with resources are the job of M(solo_saving.infra.wafv2_association).
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   name:
     description: Name of the web ACL.
