@@ -69,3 +69,9 @@ def test_role_readme_lists_every_input_and_tag(role):
     assert not missing, f"{role.name}/README.md does not document {missing}"
     assert "## Tags" in readme and f"`{role.name}`" in readme
     assert "## IAM" in readme
+
+
+def test_every_module_joins_the_action_group():
+    group = yaml.safe_load((ROOT / "meta/runtime.yml").read_text())["action_groups"]["aws"]
+    modules = sorted(p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem != "__init__")
+    assert [m for m in modules if m not in group] == []
