@@ -385,10 +385,13 @@ def services_alarms(spec):
         add("ecs_memory", f"{service}-memory-high",
             f"The {service} tasks' average memory stays high (scaling at its maximum?).", "AWS/ECS",
             "MemoryUtilization", "Average", dims)
-    add("aurora_cpu", "aurora-cpu-high", "Aurora's CPU stays high.", "AWS/RDS", "CPUUtilization", "Average", db)
+    # On the cluster dimension CloudWatch aggregates the instances' data points: the
+    # Maximum catches the busiest instance (the writer), which an Average would dilute.
+    add("aurora_cpu", "aurora-cpu-high", "An Aurora instance's CPU stays high.", "AWS/RDS", "CPUUtilization",
+        "Maximum", db)
     add("aurora_acu", "aurora-acu-high",
-        "Aurora Serverless v2 runs near its maximum capacity (raise the maximum ACU?).", "AWS/RDS", "ACUUtilization",
-        "Average", db)
+        "An Aurora Serverless v2 instance runs near the maximum capacity (raise the maximum ACU?).", "AWS/RDS",
+        "ACUUtilization", "Maximum", db)
     add("aurora_connections", "aurora-connections-high", "Aurora has many connections.", "AWS/RDS",
         "DatabaseConnections", "Maximum", db)
     return alarms

@@ -218,6 +218,8 @@ def test_alarms_cover_alb_ecs_and_rds_with_cloudwatch_dimensions():
     assert alarms["ss-dev-alarm-backend-memory-high"]["dimensions"] == {"ClusterName": "ss-dev",
                                                                         "ServiceName": "backend"}
     assert alarms["ss-dev-alarm-aurora-acu-high"]["metric"] == "ACUUtilization"
+    assert alarms["ss-dev-alarm-aurora-acu-high"]["statistic"] == "Maximum"
+    assert alarms["ss-dev-alarm-aurora-acu-high"]["dimensions"] == {"DBClusterIdentifier": "ss-dev-db"}
     assert alarms["ss-dev-alarm-aurora-connections-high"]["threshold"] == 200
 
 
