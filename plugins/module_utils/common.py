@@ -76,6 +76,32 @@ def aws_call(description, not_found=None, retry_codes=None):
     return decorator
 
 
+class Plan:
+    """Describe -> compare -> act: every write of a module goes through :meth:`act`.
+
+    In check mode the write is skipped but recorded all the same, so check mode
+    reports exactly the actions a real run takes. ``before`` / ``after`` hold the
+    views a module returns as its ``--diff``.
+    """
+
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+        self.actions = []
+        self.before = {}
+        self.after = {}
+
+    def act(self, sentence, func=None, *args, **kwargs):
+        """Record an action; perform it unless in check mode."""
+        self.actions.append(sentence)
+        if func is not None and not self.check_mode:
+            return func(*args, **kwargs)
+        return None
+
+    @property
+    def changed(self):
+        return bool(self.actions)
+
+
 def fail_aws(module, error):
     """Fail the module with a :class:`SoloAwsError`'s message and AWS details."""
     if error.exception is not None:

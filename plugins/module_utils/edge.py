@@ -18,27 +18,6 @@ class EdgeError(Exception):
     """A request a module refuses: ambiguous state, or a change AWS cannot make in place."""
 
 
-class Plan:
-    """Describe -> compare -> act: every write goes through :meth:`act`."""
-
-    def __init__(self, check_mode):
-        self.check_mode = check_mode
-        self.actions = []
-        self.before = {}
-        self.after = {}
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
-
-    @property
-    def changed(self):
-        return bool(self.actions)
-
-
 # CloudWatch Logs retention values (days) that PutRetentionPolicy accepts.
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                   3288, 3653)

@@ -132,6 +132,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.solo_saving.infra.plugins.module_utils import acm as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import dns, route53
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     is_planned,
@@ -140,7 +141,6 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
 )
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
     EdgeError,
-    Plan,
     certificate_names,
     dns_name,
     idempotency_token,

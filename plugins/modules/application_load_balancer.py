@@ -232,6 +232,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import elbv2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     is_planned,
@@ -240,7 +241,6 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
 )
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
     EdgeError,
-    Plan,
     attribute_value,
     attributes_to_set,
     comparable_listener,

@@ -135,6 +135,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecr as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     planned_id,
@@ -171,7 +172,7 @@ def encryption_label(encryption_type, kms_key):
     return "AES256"
 
 
-class EcrRepositories:
+class EcrRepositories(Plan):
     """Describe -> compare -> act, repository by repository."""
 
     def __init__(self, client, kms_client_factory, params, check_mode):
@@ -179,18 +180,8 @@ class EcrRepositories:
         self.kms_client_factory = kms_client_factory
         self._kms_client = None
         self.params = params
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.tags = params["tags"] or {}
-        self.actions = []
-        self.before = {}
-        self.after = {}
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     def desired(self):
         result, keys, names = [], set(), set()

@@ -125,8 +125,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import dns
 from ansible_collections.solo_saving.infra.plugins.module_utils import route53 as api
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, is_planned
-from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError, Plan, record_from_spec
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws, is_planned
+from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError, record_from_spec
 
 
 def validate(module):

@@ -133,6 +133,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     planned_id,
@@ -195,7 +196,7 @@ def validate(params):
     return None
 
 
-class SecureParameters:
+class SecureParameters(Plan):
     """Describe -> compare -> act; values stay in this object."""
 
     def __init__(self, client, kms_client_factory, params, check_mode, no_log_values):
@@ -204,21 +205,11 @@ class SecureParameters:
         self._kms_client = None
         self._resolved_keys = {}
         self.params = params
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.no_log_values = no_log_values
         self.path = params["path"]
         self.key_id = params["kms_key_id"] or ""
         self.tags = params["tags"] or {}
-        self.actions = []
-        self.before = {}
-        self.after = {}
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     def secret(self, value):
         """Mask ``value`` wherever the module's output might carry it."""

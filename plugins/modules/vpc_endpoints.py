@@ -185,6 +185,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     is_planned,
@@ -266,27 +267,17 @@ def plan_changes(kind, current, desired):
     return changes, sentences
 
 
-class VpcEndpoints:
+class VpcEndpoints(Plan):
     """Describe -> compare -> act, endpoint by endpoint."""
 
     def __init__(self, client, params, region, check_mode):
         self.client = client
         self.params = params
         self.region = region
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.prefix = params["name_prefix"]
         self.tags = params["tags"] or {}
-        self.actions = []
-        self.before = {}
-        self.after = {}
         self.touched = []
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     # -- inputs ------------------------------------------------------------------
     def desired(self):

@@ -71,8 +71,8 @@ diff:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, is_planned
-from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError, Plan
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws, is_planned
+from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError
 
 
 def _short(arn):

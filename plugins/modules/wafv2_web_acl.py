@@ -123,6 +123,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     is_planned,
@@ -132,7 +133,6 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
     RETENTION_DAYS,
     EdgeError,
-    Plan,
     rules_differ,
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
-    Plan,
     alias_target_name,
     attributes_to_set,
     certificate_names,
