@@ -75,3 +75,4 @@ def test_every_module_joins_the_action_group():
     group = yaml.safe_load((ROOT / "meta/runtime.yml").read_text())["action_groups"]["aws"]
     modules = sorted(p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem != "__init__")
     assert [m for m in modules if m not in group] == []
+    assert len(group) == len(set(group)), "a module is listed twice"
