@@ -43,8 +43,9 @@ plan: setup ## Show what a run would change (ENV=local|dev|prod): site.yml --che
 	@if [ "$(ENV)" = local ]; then $(BIN)/python -m tools.emulator start; fi
 	$(if $(filter local,$(ENV)),$(LOCAL_AWS_ENV)) $(BIN)/ansible-playbook site.yml -i $(INVENTORY) --check --diff
 
+TEST_WORKERS ?= auto
 test: setup ## Run every test: lint, unit, molecule and integration, against private emulators.
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 unit: setup ## Run the unit tests only.
 	$(BIN)/python -m pytest tests/unit
