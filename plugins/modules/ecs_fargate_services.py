@@ -410,6 +410,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ap
 from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import servicediscovery as sd
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     is_planned,
@@ -449,7 +450,7 @@ def aws_tags(tags):
     return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
 
 
-class FargateServices:
+class FargateServices(Plan):
     """Describe -> compare -> act: cluster, namespace, then each service in order."""
 
     def __init__(self, clients, params, region, check_mode, sleep=None, clock=None):
@@ -459,21 +460,13 @@ class FargateServices:
         self.aas = clients["application-autoscaling"]
         self.params = params
         self.region = region
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.tags = {k: str(v) for k, v in (params["tags"] or {}).items()}
         self.sleep = sleep or time.sleep
         self.clock = clock or time.monotonic
-        self.actions = []
-        self.before = {"services": {}}
-        self.after = {"services": {}}
+        self.before["services"] = {}
+        self.after["services"] = {}
         self.deployed = {}  # service name -> task definition to wait for
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     # -- cluster -------------------------------------------------------------------
     def cluster(self):

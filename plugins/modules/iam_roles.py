@@ -122,6 +122,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import iam as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     planned_id,
@@ -132,21 +133,12 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
 from ansible_collections.solo_saving.infra.plugins.module_utils.json_policy import normalize_policy, policies_equal
 
 
-class IamRoles:
+class IamRoles(Plan):
     def __init__(self, client, params, check_mode):
         self.client = client
         self.params = params
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.tags = {k: str(v) for k, v in (params["tags"] or {}).items()}
-        self.actions = []
-        self.before = {}
-        self.after = {}
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     def planned_arn(self, spec):
         if self.params["account_id"]:

@@ -188,6 +188,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.solo_saving.infra.plugins.module_utils import cloudwatch as cw_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Plan,
     SoloAwsError,
     fail_aws,
     planned_id,
@@ -245,23 +246,14 @@ def comparable_alarm(alarm):
     }
 
 
-class Alarms:
+class Alarms(Plan):
     def __init__(self, clients, params, region, check_mode):
         self.sns = clients["sns"]
         self.cw = clients["cloudwatch"]
         self.params = params
         self.region = region
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.tags = {k: str(v) for k, v in (params["tags"] or {}).items()}
-        self.actions = []
-        self.before = {}
-        self.after = {}
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     def topic(self):
         spec = self.params["topic"]
