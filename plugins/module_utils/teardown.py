@@ -274,6 +274,17 @@ def alb_alias_target(dns, name_prefix, alb_dns_names):
     return bare.startswith(f"{name_prefix.lower()}-") and name.endswith(".elb.amazonaws.com")
 
 
+def load_balancer_name(arn):
+    """The load balancer name in a load balancer, listener or listener rule ARN; None for other ARNs."""
+    parts = str(arn).split(":", 5)
+    if len(parts) < 6 or parts[2] != "elasticloadbalancing":
+        return None
+    segments = parts[5].split("/")
+    if segments[0] in ("loadbalancer", "listener", "listener-rule") and len(segments) >= 3:
+        return segments[2]
+    return None
+
+
 def is_apex_record(record, zone_name):
     """The zone's own NS and SOA records, which go with the zone."""
     return record["Type"] in ("NS", "SOA") and dns_name(record["Name"]) == dns_name(zone_name)

@@ -23,12 +23,12 @@ description:
     and I(lift_deletion_protection) is false.
   - With I(final_snapshot) the Aurora cluster is deleted with a final snapshot named
     C(<name_prefix>-final-YYYYMMDD-HHMM) (UTC). Snapshots are never deleted; automated ones go with the cluster.
-  - "Not found" counts as done everywhere, and a resource AWS is already deleting is only waited for, so a
+  - A resource that is not found counts as deleted, and one AWS is already deleting is only waited for, so a
     teardown interrupted anywhere and run again finishes the job; run on an empty account it changes nothing.
-  - Afterwards it looks again: what is still there and kept on purpose is returned in C(retained) (snapshots,
+  - Afterwards it looks again; what is still there and kept on purpose is returned in C(retained) (snapshots,
     kept parameters, repositories holding images, the hosted zone), anything else tagged for the environment in
     C(remaining) - the caller fails on it.
-  - In check mode nothing is written (only describe, list and get calls): C(deleted) lists what would be deleted.
+  - In check mode nothing is written (only describe, list and get calls); C(deleted) lists what would be deleted.
 author:
   - Solo Saving platform team
 options:
@@ -185,11 +185,13 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import So
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import dns_name, validation_records
 from ansible_collections.solo_saving.infra.plugins.module_utils.teardown import (
     EXHAUSTIVE,
+    ORDER,
     Resource,
     TeardownError,
     classify_arn,
     final_snapshot_identifier,
     is_apex_record,
+    load_balancer_name,
     ordered,
     owned,
     permissions_with_group_references,
@@ -230,6 +232,8 @@ class StackTeardown:
         self.snapshot_taken = ""
         # Cluster identifiers seen in this run: their snapshots are looked up after the clusters are gone.
         self.cluster_ids = set()
+        # The environment's VPCs (their interfaces are waited for before the network goes).
+        self.vpc_ids = set()
         # Web ACL ARN -> [(load balancer ARN, name)] it is associated with.
         self.acl_links = {}
 
@@ -319,6 +323,7 @@ class StackTeardown:
         found = []
         vpcs = ec2.describe_vpcs(c, tag__Project=self.project, tag__Environment=self.environment)
         vpc_ids = [v["VpcId"] for v in vpcs]
+        self.vpc_ids.update(vpc_ids)
         for vpc in vpcs:
             found.append(Resource("vpc", vpc["VpcId"], tag_dict(vpc.get("Tags")).get("Name", vpc["VpcId"])))
         igws = {g["InternetGatewayId"]: g for g in ec2.describe_internet_gateways(
@@ -710,8 +715,14 @@ class StackTeardown:
         by_kind = {}
         for resource in to_delete:
             by_kind.setdefault(resource.kind, []).append(resource)
-        for kind in dict.fromkeys(r.kind for r in to_delete):
-            getattr(self, "delete_" + kind.replace("-", "_"))(by_kind[kind])
+        if "vpc" in by_kind:
+            # Subnets and security groups go only once AWS has released every interface in the VPC (those of
+            # the endpoints, load balancer, tasks and database deleted above): wait for them even if none was
+            # there when the teardown looked.
+            by_kind.setdefault("network-interface", [])
+        for kind in ORDER:
+            if kind in by_kind and kind != "unknown":
+                getattr(self, "delete_" + kind.replace("-", "_"))(by_kind[kind])
         if self.check_mode:
             retained, remaining = [], []
             for resource in found:
@@ -904,6 +915,10 @@ class StackTeardown:
 
         self.wait("the load balancers to be deleted", probe)
 
+    def _load_balancer_gone(self, arn):
+        name = load_balancer_name(arn)
+        return bool(name) and not elbv2.describe_load_balancers(self.client("elbv2"), [name])
+
     def delete_target_group(self, groups):
         for group in groups:
             self.act(f"delete target group {group.name}", elbv2.delete_target_group, self.client("elbv2"),
@@ -911,9 +926,23 @@ class StackTeardown:
             self.done(group)
 
     def delete_certificate(self, certificates):
+        c = self.client("acm")
+
+        def probe():
+            # ACM notices a while after a listener is gone that the certificate is free (the emulator never
+            # does): a user that is a listener of a load balancer that no longer exists does not count, and
+            # DeleteCertificate retries while ACM still says "in use".
+            used = []
+            for cert in certificates:
+                current = acm.describe_certificate(c, cert.ident) or {}
+                users = [u for u in current.get("InUseBy", []) if not self._load_balancer_gone(u)]
+                if users:
+                    used.append(f"{cert.name} used by {', '.join(users)}")
+            return not used, "; ".join(used)
+
+        self.wait("the certificates to be released by the deleted load balancer", probe)
         for certificate in certificates:
-            self.act(f"delete ACM certificate {certificate.name}", acm.delete_certificate, self.client("acm"),
-                     certificate.ident)
+            self.act(f"delete ACM certificate {certificate.name}", acm.delete_certificate, c, certificate.ident)
             self.done(certificate)
 
     def delete_db_instance(self, members):
@@ -1015,7 +1044,7 @@ class StackTeardown:
     def delete_network_interface(self, interfaces):
         """Delete detached interfaces; wait for AWS to release those of deleted load balancers, endpoints, tasks."""
         c = self.client("ec2")
-        vpc_ids = sorted({i.data["vpc_id"] for i in interfaces if i.data.get("vpc_id")})
+        vpc_ids = sorted({i.data["vpc_id"] for i in interfaces if i.data.get("vpc_id")} | self.vpc_ids)
         for interface in interfaces:
             if interface.data["status"] == "available" and not interface.data["requester_managed"]:
                 self.act(f"delete detached network interface {interface.ident}", ec2.delete_network_interface, c,

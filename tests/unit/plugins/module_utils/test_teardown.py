@@ -14,6 +14,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.teardown import 
     classify_arn,
     final_snapshot_identifier,
     is_apex_record,
+    load_balancer_name,
     ordered,
     owned,
     permissions_with_group_references,
@@ -212,3 +213,15 @@ def test_permissions_with_group_references_keeps_only_the_group_pairs():
         {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-3"}]},
     ]
     assert permissions_with_group_references(None) == []
+
+
+@pytest.mark.parametrize(("arn", "name"), [
+    (ACCOUNT.format("elasticloadbalancing", "loadbalancer/app/x-alb/1"), "x-alb"),
+    (ACCOUNT.format("elasticloadbalancing", "listener/app/x-alb/1/2"), "x-alb"),
+    (ACCOUNT.format("elasticloadbalancing", "listener-rule/app/x-alb/1/2/3"), "x-alb"),
+    (ACCOUNT.format("elasticloadbalancing", "targetgroup/x-tg/1"), None),
+    ("arn:aws:cloudfront::123456789012:distribution/E1", None),
+    ("x-alb", None),
+])
+def test_load_balancer_name(arn, name):
+    assert load_balancer_name(arn) == name

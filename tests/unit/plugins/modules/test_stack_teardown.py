@@ -737,3 +737,34 @@ def test_main_validates_its_input_before_any_call(main_world, run_module, change
     with pytest.raises(ModuleFail, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_module(module, {**PARAMS, **changes})
     assert main_world.calls == []
+
+
+def test_the_certificate_is_deleted_once_acm_sees_it_free(world):
+    polls = {"n": 0}
+
+    def describe_certificate(arn):  # still "in use" on the first poll after the load balancer went
+        polls["n"] += 1
+        certificate = world.state["certs"].get(arn)
+        users = ["arn:aws:cloudfront::123456789012:distribution/E1"] if polls["n"] < 3 else []
+        return dict(certificate, InUseBy=users) if certificate else None
+
+    world.handlers[("acm", "describe_certificate")] = describe_certificate
+    assert teardown().run() == ([], [])
+    assert polls["n"] == 3 and world.state["certs"] == {}
+
+
+def test_a_listener_of_the_deleted_load_balancer_does_not_hold_the_certificate(world):
+    # The emulator never clears InUseBy; AWS clears it a while after the listener went.
+    listener = ARN.format("elasticloadbalancing", "listener/app/p-dev-alb/1/2")
+    world.handlers[("acm", "describe_certificate")] = lambda arn: (
+        dict(world.state["certs"][arn], InUseBy=[listener]) if arn in world.state["certs"] else None)
+    assert teardown().run() == ([], [])
+    assert world.state["certs"] == {}
+
+
+def test_a_certificate_still_in_use_times_out_before_the_delete(world):
+    world.handlers[("acm", "describe_certificate")] = lambda arn: dict(world.state["certs"][arn], InUseBy=["elsewhere"])
+    with pytest.raises(TeardownError, match="waiting for the certificates to be released by the deleted load "
+                                            r"balancer \(app\.example\.com used by elsewhere\)"):
+        teardown().run()
+    assert world.write_args("delete_certificate") == []
