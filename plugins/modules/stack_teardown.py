@@ -420,13 +420,14 @@ class StackTeardown:
                 + [(a, "INACTIVE") for a in ecs.list_task_definition_arns(c, family, "INACTIVE")])
 
     def discover_autoscaling(self, cluster_names):
-        if not cluster_names:
-            return []
         c = self.client("application-autoscaling")
         found = []
         for target in aas.list_ecs_scalable_targets(c):
             parts = target["ResourceId"].split("/")
-            if len(parts) == 3 and parts[0] == "service" and parts[1] in cluster_names:
+            # The targets of the environment's clusters, and those left behind by a cluster of its prefix
+            # that is already gone (a teardown interrupted earlier).
+            if len(parts) == 3 and parts[0] == "service" and (
+                    parts[1] in cluster_names or parts[1] == self.prefix or parts[1].startswith(f"{self.prefix}-")):
                 policies = [p["PolicyName"] for p in aas.describe_scaling_policies(c, target["ResourceId"])]
                 found.append(Resource("autoscaling-target", target["ResourceId"], f"{parts[1]}/{parts[2]}",
                                       data={"policies": policies}))

@@ -768,3 +768,12 @@ def test_a_certificate_still_in_use_times_out_before_the_delete(world):
                                             r"balancer \(app\.example\.com used by elsewhere\)"):
         teardown().run()
     assert world.write_args("delete_certificate") == []
+
+
+def test_a_scalable_target_left_behind_by_a_deleted_cluster_is_found(world):
+    world.state["ecs_clusters"].pop("p-dev")
+    world.state["services"].clear()
+    td = teardown()
+    assert td.run() == ([], [])
+    assert world.write_args("deregister_scalable_target") == [("service/p-dev/frontend",)]
+    assert "service/p-prod/frontend" in world.state["targets"]
