@@ -126,6 +126,7 @@ diff:
 """
 
 import time
+import uuid
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -198,7 +199,7 @@ class Certificate:
         best = pick_certificate(ours, self.names)
         return best, [c for c in ours if best is None or c["CertificateArn"] != best["CertificateArn"]]
 
-    def request(self, others):
+    def request(self, others, zone_id):
         names_text = ", ".join(self.names)
         self.plan.before["certificate"] = None
         if others:
@@ -209,9 +210,15 @@ class Certificate:
                         "by hand then)")
         else:
             sentence = f"request a certificate for {names_text} with DNS validation"
-        token = idempotency_token(self.params["name"], *sorted(self.names))
+        # The zone id is part of the token: a stack torn down and rebuilt within the hour (a new zone) must not
+        # get the certificate ACM just deleted.
+        token = idempotency_token(self.params["name"], zone_id, *sorted(self.names))
         arn = self.plan.act(sentence, api.request_certificate, self.acm, self.domain, self.names[1:], token,
                             self.tags)
+        if arn and api.describe_certificate(self.acm, arn) is None:
+            # ACM answered a repeated token (same zone, within the hour) with a certificate deleted since:
+            # ask again, under a token of its own.
+            arn = api.request_certificate(self.acm, self.domain, self.names[1:], uuid.uuid4().hex, self.tags)
         return arn or planned_id("certificate", self.domain)
 
     def described_with_records(self, arn):
@@ -260,7 +267,7 @@ class Certificate:
         best, others = self.find()
         self.plan.after["certificate"] = {"names": sorted(self.names), "status": "ISSUED"}
         if best is None:
-            arn = self.request(others)
+            arn = self.request(others, zone_id)
             status = "PLANNED" if is_planned(arn) else "PENDING_VALIDATION"
         else:
             arn, status = best["CertificateArn"], best["Status"]

@@ -234,3 +234,14 @@ def test_planned_zone_is_only_for_check_mode(run_module, dns, certs, clock):
     with pytest.raises(ModuleFail, match=r"planned:hosted-zone:example\.com is a planned id from a check-mode run"):
         run_module(acm_dns_certificate, spec)
     assert dns.writes == [] and certs.writes == []
+
+
+def test_a_certificate_deleted_within_the_token_hour_is_requested_again(run_module, dns, certs, clock):
+    """ACM answers a repeated token (same zone, within the hour) with the first request's certificate, even when
+    a teardown deleted it since: the module then asks again under a fresh token."""
+    first = run_module(acm_dns_certificate, ARGS)
+    del certs.certs[first["certificate_arn"]]  # a teardown kept the zone but deleted the certificate
+    again = run_module(acm_dns_certificate, ARGS)
+    assert again["certificate_arn"] != first["certificate_arn"]
+    assert again["certificate_arn"] in certs.certs
+    assert certs.writes.count("request_certificate:app.example.com") == 3
