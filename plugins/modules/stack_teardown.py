@@ -30,7 +30,7 @@ description:
     C(remaining) - the caller fails on it.
   - In check mode nothing is written (only describe, list and get calls); C(deleted) lists what would be deleted.
 author:
-  - Solo Saving platform team
+  - Solo Saving platform team (@solo-saving)
 options:
   project:
     description: The C(Project) tag of the environment's resources.
@@ -862,8 +862,8 @@ class StackTeardown:
         by_zone = {}
         for record in records:
             self.act(f"delete DNS record {record.name}")
-            by_zone.setdefault(record.data["zone_id"], []).append({"Action": "DELETE",
-                                                                    "ResourceRecordSet": record.data["rrset"]})
+            change = {"Action": "DELETE", "ResourceRecordSet": record.data["rrset"]}
+            by_zone.setdefault(record.data["zone_id"], []).append(change)
             self.done(record)
         if not self.check_mode:
             for zone_id, changes in sorted(by_zone.items()):
