@@ -181,7 +181,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import (
 )
 from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas
 from ansible_collections.solo_saving.infra.plugins.module_utils import servicediscovery as cloudmap
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, tag_dict
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, tag_dict
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import dns_name, validation_records
 from ansible_collections.solo_saving.infra.plugins.module_utils.teardown import (
     EXHAUSTIVE,
@@ -206,7 +206,7 @@ LIVE_SERVICE_STATUSES = ("ACTIVE", "DRAINING")
 WAF_SCOPE = "REGIONAL"
 
 
-class StackTeardown:
+class StackTeardown(Plan):
     """Discover -> plan (refusals first) -> delete in order -> look again."""
 
     def __init__(self, client_factory, params, check_mode, now=None, sleep=time.sleep, clock=time.monotonic):
@@ -216,7 +216,7 @@ class StackTeardown:
         self.project = params["project"]
         self.environment = params["environment"]
         self.prefix = params["name_prefix"]
-        self.check_mode = check_mode
+        super().__init__(check_mode)
         self.sleep = sleep
         self.clock = clock
         now = now or datetime.datetime.now(datetime.UTC)
@@ -227,7 +227,6 @@ class StackTeardown:
             "delete_hosted_zone": params["delete_hosted_zone"],
             "final_snapshot_identifier": self.final_snapshot,
         }
-        self.actions = []
         self.deleted = []
         self.snapshot_taken = ""
         # Cluster identifiers seen in this run: their snapshots are looked up after the clusters are gone.
@@ -242,13 +241,6 @@ class StackTeardown:
         if service not in self._clients:
             self._clients[service] = self._factory(service)
         return self._clients[service]
-
-    def act(self, sentence, func=None, *args, **kwargs):
-        """Record an action; perform it unless in check mode."""
-        self.actions.append(sentence)
-        if func is not None and not self.check_mode:
-            return func(*args, **kwargs)
-        return None
 
     def done(self, resource):
         self.deleted.append(resource.report())
