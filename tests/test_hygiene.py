@@ -76,3 +76,9 @@ def test_every_module_joins_the_action_group():
     modules = sorted(p.stem for p in (ROOT / "plugins/modules").glob("*.py") if p.stem != "__init__")
     assert [m for m in modules if m not in group] == []
     assert len(group) == len(set(group)), "a module is listed twice"
+
+
+def test_test_file_names_are_unique():
+    # pytest imports test modules by basename: two files of the same name stop the collection.
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
