@@ -205,7 +205,6 @@ class VpcNetwork(Plan):
         super().__init__(check_mode)
         self.prefix = params["name_prefix"]
         self.tags = params["tags"] or {}
-        self.result = {}
         self._prefix_lists = {}
         self._labels = {}  # resource id -> short name, for readable rules
 
