@@ -228,9 +228,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import elbv2 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -488,7 +487,7 @@ def main():
         purge_rules=dict(type="bool", default=True),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     for label, value in (("name", module.params["name"]), ("target_group.name", module.params["target_group"]["name"])):
         if len(value) > 32:
             module.fail_json(msg=f"{label} {value!r} is {len(value)} characters; AWS allows at most 32")

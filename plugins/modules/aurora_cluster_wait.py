@@ -81,10 +81,9 @@ elapsed:
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aurora import readiness
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
 
 # The clock and the pause, replaced in unit tests.
@@ -136,7 +135,7 @@ def main():
         timeout=dict(type="int", default=1800),
         delay=dict(type="int", default=15),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         result = wait(module, module.client("rds"))
     except SoloAwsError as e:

@@ -330,8 +330,6 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
@@ -348,6 +346,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.aurora import (
     version_change,
     window,
 )
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     SoloAwsError,
     fail_aws,
@@ -1028,7 +1027,7 @@ def main():
         connection_parameters_kms_key_id=dict(type="str", default="", no_log=False),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(
+    module = SoloAwsModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[["master_username", "master_username_parameter"]],

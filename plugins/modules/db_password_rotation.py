@@ -88,11 +88,10 @@ version:
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ecs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
 from ansible_collections.solo_saving.infra.plugins.module_utils.passwords import generate_value
 
@@ -177,7 +176,7 @@ def main():
         ecs_services=dict(type="list", elements="str", default=[]),
         wait_timeout=dict(type="int", default=900),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["ecs_services"] and not module.params["ecs_cluster"]:
         module.fail_json(msg="ecs_cluster: give the cluster of ecs_services")
     if not 16 <= module.params["length"] <= 41:

@@ -55,14 +55,13 @@ missing:
   elements: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecr as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(
+    module = SoloAwsModule(argument_spec=dict(
         repositories=dict(type="list", elements="str", required=True),
         tag=dict(type="str", required=True),
         fail_on_missing=dict(type="bool", default=True),

@@ -130,10 +130,9 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecr as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -359,7 +358,7 @@ def main():
         repository_policy=dict(type="raw"),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     registry = EcrRepositories(module.client("ecr"), lambda: module.client("kms"), module.params,
                                module.check_mode)
     try:

@@ -87,9 +87,8 @@ exit_code:
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
 
 
@@ -118,7 +117,7 @@ def wait_for_exit(client, cluster, task_arn, container, timeout, sleep=time.slee
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(
+    module = SoloAwsModule(argument_spec=dict(
         cluster=dict(type="str", required=True),
         task_definition=dict(type="str", required=True),
         container=dict(type="str", required=True),

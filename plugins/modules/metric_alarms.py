@@ -183,10 +183,9 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import cloudwatch as cw_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -379,7 +378,7 @@ def main():
         partition=dict(type="str", default="aws"),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     names = [a["name"] for a in module.params["alarms"]]
     if len(set(names)) != len(names):
         module.fail_json(msg="alarms: names must be unique")

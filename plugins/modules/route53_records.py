@@ -121,10 +121,9 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import dns
 from ansible_collections.solo_saving.infra.plugins.module_utils import route53 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws, is_planned
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError, record_from_spec
 
@@ -179,7 +178,7 @@ def main():
         )),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_one_of=[("zone_id", "zone_name")])
     if module.params["zone_id"] and module.params["create_zone"]:
         module.fail_json(msg="create_zone needs zone_name without zone_id")

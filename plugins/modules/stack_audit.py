@@ -115,8 +115,6 @@ violations:
   elements: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import audit
 from ansible_collections.solo_saving.infra.plugins.module_utils import cloudwatch as cw_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as ec2_api
@@ -127,6 +125,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rd
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as waf_api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, tag_dict
 from ansible_collections.solo_saving.infra.plugins.module_utils.network import permission_rule_keys
 
@@ -291,7 +290,7 @@ def main():
         rules=dict(type="list", elements="str", default=[]),
         fail_on_violation=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     unknown = sorted(set(module.params["rules"]) - set(audit.RULES))
     if unknown:
         module.fail_json(msg=f"rules: unknown rule(s) {unknown}; the rules are {sorted(audit.RULES)}")

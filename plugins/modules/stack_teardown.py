@@ -161,7 +161,6 @@ except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     boto3 = None
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import (
     acm,
@@ -181,6 +180,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import (
 )
 from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas
 from ansible_collections.solo_saving.infra.plugins.module_utils import servicediscovery as cloudmap
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, tag_dict
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import dns_name, validation_records
 from ansible_collections.solo_saving.infra.plugins.module_utils.teardown import (
@@ -1142,7 +1142,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
         wait_delay=dict(type="int", default=10),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     for key in ("project", "environment", "name_prefix"):
         if not params[key].strip():

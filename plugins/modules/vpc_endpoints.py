@@ -181,9 +181,8 @@ diff:
 import time
 import uuid
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -480,7 +479,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("ec2")
     endpoints = VpcEndpoints(client, module.params, module.region, module.check_mode)
     try:

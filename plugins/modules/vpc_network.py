@@ -166,9 +166,8 @@ diff:
 
 import ipaddress
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -555,7 +554,7 @@ def main():
         )),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     client = module.client("ec2")
     network = VpcNetwork(client, module.params, module.region, module.check_mode)

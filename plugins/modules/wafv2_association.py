@@ -68,9 +68,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws, is_planned
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError
 
@@ -125,7 +124,7 @@ def main():
         resource_arns=dict(type="list", elements="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     plan = Plan(module.check_mode)
     try:
         result = converge(module.client("wafv2"), module.params, plan)

@@ -119,9 +119,8 @@ diff:
 
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -297,7 +296,7 @@ def main():
             redacted_headers=dict(type="list", elements="str", default=["authorization", "cookie"]),
         )),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     plan = Plan(module.check_mode)
     acl = WebAcl(module.client("wafv2"), module.client("logs"), module.params, plan)

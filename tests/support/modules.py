@@ -23,6 +23,8 @@ def run_module_fixture(monkeypatch):
     """run_module(module, args, check_mode=False, diff=False) -> result dict (or raises ModuleFail)."""
     from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+    from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
+
     def exit_json(self, **kwargs):
         raise ModuleExit(kwargs)
 
@@ -36,6 +38,7 @@ def run_module_fixture(monkeypatch):
     monkeypatch.setattr(AnsibleAWSModule, "fail_json", fail_json)
     monkeypatch.setattr(AnsibleAWSModule, "fail_json_aws", fail_json_aws)
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, *a, **kw: object())
+    monkeypatch.setattr(SoloAwsModule, "client", lambda self, *a, **kw: object())
 
     def _run(module, args, check_mode=False, diff=False):
         full = {"region": "ap-northeast-1", "_ansible_check_mode": check_mode, "_ansible_diff": diff, **args}

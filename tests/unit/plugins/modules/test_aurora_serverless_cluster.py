@@ -385,7 +385,7 @@ def test_minor_upgrade_in_place_and_newer_minor_is_a_warning(run_module, fake, m
     result = run_module(mod, args(engine_version="16.8"))
     assert result["actions"] == [f"modify Aurora cluster {IDENT}: EngineVersion=16.8"]
     warnings = []
-    monkeypatch.setattr(mod.AnsibleAWSModule, "warn", lambda self, msg: warnings.append(msg))
+    monkeypatch.setattr(mod.SoloAwsModule, "warn", lambda self, msg: warnings.append(msg))
     result = run_module(mod, args(engine_version="16.6"))
     assert result["changed"] is False
     assert "runs 16.8, newer than the pinned 16.6" in warnings[0]
@@ -468,7 +468,7 @@ def test_extra_reader_is_kept_with_a_warning_or_purged(run_module, fake, monkeyp
                                "promotion_tier": 1})
     converged(run_module, fake, instances=three["instances"])
     warnings = []
-    monkeypatch.setattr(mod.AnsibleAWSModule, "warn", lambda self, msg: warnings.append(msg))
+    monkeypatch.setattr(mod.SoloAwsModule, "warn", lambda self, msg: warnings.append(msg))
     assert run_module(mod, args())["changed"] is False
     assert f"DB instance {IDENT}-3 belongs to Aurora cluster {IDENT} but not to the inventory" in warnings[0]
     result = run_module(mod, args(purge_instances=True))
