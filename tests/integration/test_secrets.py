@@ -50,14 +50,18 @@ def vaulted_inventory(tmp_path):
     return ["--vault-password-file", str(password_file), "-e", f"@{extra}"]
 
 
-def test_no_value_reaches_the_output_and_nothing_changes_on_a_second_run(aws, playbook, vaulted_inventory):
+# Under both strategies: the default one (mitogen) and the switch that turns it off.
+@pytest.mark.parametrize("strategy", ["solo_linear", "linear"])
+def test_no_value_reaches_the_output_and_nothing_changes_on_a_second_run(aws, playbook, vaulted_inventory, strategy):
+    env = {"ANSIBLE_STRATEGY": strategy}
     aws.start_recording()
-    plan = playbook("site.yml", "--tags", "secrets", "--check", "--diff", "-vvv", *vaulted_inventory, check=True)
+    plan = playbook("site.yml", "--tags", "secrets", "--check", "--diff", "-vvv", *vaulted_inventory, env=env,
+                    check=True)
     records = aws.stop_recording()
     assert writes(records) == []
     assert stored(aws) == {}
 
-    first = playbook("site.yml", "--tags", "secrets", "-vvv", *vaulted_inventory, check=True)
+    first = playbook("site.yml", "--tags", "secrets", "-vvv", *vaulted_inventory, env=env, check=True)
     assert first.recap()["changed"] == 1
     values = stored(aws)
     assert sorted(values) == sorted([*KEYS, "payment_api_key", "session_key"])
@@ -69,8 +73,8 @@ def test_no_value_reaches_the_output_and_nothing_changes_on_a_second_run(aws, pl
 
     aws.start_recording()
     again_check = playbook("site.yml", "--tags", "secrets", "--check", "--diff", "-vvv", *vaulted_inventory,
-                           check=True)
-    again = playbook("site.yml", "--tags", "secrets", "-vvv", *vaulted_inventory, check=True)
+                           env=env, check=True)
+    again = playbook("site.yml", "--tags", "secrets", "-vvv", *vaulted_inventory, env=env, check=True)
     records = aws.stop_recording()
     assert again_check.recap()["changed"] == 0
     assert again.recap()["changed"] == 0

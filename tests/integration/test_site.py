@@ -15,21 +15,26 @@ def writes(records):
     return [f"{request_service(r)}:{request_action(r)}" for r in records if is_write(r)]
 
 
-def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook):
+# The default strategy runs through mitogen (strategy_plugins/solo_linear.py); "linear" is the switch
+# that turns it off. Both must give the same runs.
+@pytest.mark.parametrize("strategy", ["solo_linear", "linear"])
+def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook, strategy):
+    env = {"ANSIBLE_STRATEGY": strategy}
     aws.start_recording()
-    plan = playbook("site.yml", "--check", "--diff")
+    plan = playbook("site.yml", "--check", "--diff", env=env)
     records = aws.stop_recording()
     assert plan.rc == 0, plan.output[-6000:]
     assert plan.recap()["changed"] > 0
     assert records, "the check run made no request at all; is recording on?"
     assert writes(records) == []
 
-    first = playbook("site.yml", check=True)
+    first = playbook("site.yml", env=env, check=True)
     assert first.recap()["changed"] > 0
+    assert ("third party strategy" in first.output.replace("\n", " ")) == (strategy == "solo_linear")
 
     aws.start_recording()
-    again_check = playbook("site.yml", "--check", "--diff", check=True)
-    again = playbook("site.yml", check=True)
+    again_check = playbook("site.yml", "--check", "--diff", env=env, check=True)
+    again = playbook("site.yml", env=env, check=True)
     records = aws.stop_recording()
     assert again_check.recap()["changed"] == 0, again_check.output[-6000:]
     assert again.recap()["changed"] == 0, again.output[-6000:]
