@@ -128,10 +128,9 @@ diff:
 import time
 import uuid
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import acm as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import dns, route53
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -237,7 +236,9 @@ class Certificate:
 
     def wait_issued(self, arn, status, name_servers, zone_name):
         deadline = time.monotonic() + self.params["wait_timeout"]
-        delay = 2
+        # First look again after a second (a certificate reused or issued fast), then back off to 15 s:
+        # DescribeCertificate allows 10 calls a second, a wait of minutes makes a dozen.
+        delay = 1
         while status != "ISSUED":
             if status in FAILED_STATUSES:
                 certificate = api.describe_certificate(self.acm, arn) or {}
@@ -309,7 +310,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=900),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_one_of=[("zone_id", "zone_name")],
                               mutually_exclusive=[("zone_id", "zone_name")])
     if module.params["wait_timeout"] < 0:

@@ -403,12 +403,11 @@ import hashlib
 import time
 import uuid
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import servicediscovery as sd
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
@@ -435,6 +434,9 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.ecs_spec import 
 )
 
 OPERATION_POLL = 2
+# Steady-state polls: after 1 s, then doubling up to WAIT_POLL (a deployment takes minutes on AWS;
+# DescribeServices allows far more than one call a second).
+FIRST_WAIT_POLL = 1
 WAIT_POLL = 10
 
 
@@ -795,6 +797,7 @@ class FargateServices(Plan):
         timeout = self.params["wait_timeout"]
         deadline = self.clock() + timeout
         states = {}
+        poll = FIRST_WAIT_POLL
         while pending:
             found = api.describe_services(self.ecs, cluster, list(pending))
             for name, task_definition in list(pending.items()):
@@ -813,7 +816,8 @@ class FargateServices(Plan):
                 details = " | ".join(f"ECS service {n}: {states[n][0]}. {self.report(n, states[n][1])}"
                                      for n in pending)
                 raise ServicesError(f"the deployment did not reach a steady state within {timeout} seconds: {details}")
-            self.sleep(min(WAIT_POLL, max(deadline - self.clock(), 0)))
+            self.sleep(min(poll, max(deadline - self.clock(), 0)))
+            poll = min(poll * 2, WAIT_POLL)
         return sorted(self.deployed)
 
     def report(self, name, service):
@@ -982,7 +986,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     clients = {name: module.client(name) for name in ("ecs", "logs", "servicediscovery", "application-autoscaling")}
     runner = FargateServices(clients, module.params, module.region, module.check_mode)

@@ -445,7 +445,7 @@ def test_wait_returns_once_the_deployments_complete(run_module, fake):
     ]
     result = run_module(mod, changed)
     assert result["waited"] == ["frontend"]
-    assert fake.clock.sleeps == [mod.WAIT_POLL]
+    assert fake.clock.sleeps == [mod.FIRST_WAIT_POLL]
 
 
 def test_a_failed_deployment_names_the_service_and_what_ecs_reported(run_module, fake):
@@ -478,6 +478,8 @@ def test_a_wait_that_times_out_fails_with_the_state_of_each_service(run_module, 
                                          r"backend: rollout IN_PROGRESS, 0/2 tasks running, 2 failed, 1 deployment"):
         run_module(mod, changed)
     assert sum(fake.clock.sleeps) == 25
+    # Polls back off from FIRST_WAIT_POLL to WAIT_POLL, the last one cut at the deadline.
+    assert fake.clock.sleeps == [1, 2, 4, 8, 10]
 
 
 def test_check_mode_never_waits(run_module, fake):
