@@ -101,4 +101,3 @@ class SoloAwsModule(AnsibleAWSModule):
                                "environment variables or module parameters")
         except (ValueError, botocore.exceptions.BotoCoreError) as e:
             self.fail_json_aws(e, msg="Couldn't connect to AWS")
-
