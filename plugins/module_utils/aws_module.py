@@ -80,6 +80,14 @@ class SoloAwsModule(AnsibleAWSModule):
         super().__init__(**kwargs)
         self._sessions = {}
 
+    def exit_plan(self, plan, **result):
+        """Exit with what ``plan`` (a :class:`common.Plan`) recorded: changed, its actions and, with
+        ``--diff``, its before / after views, next to the module's own ``result``."""
+        output = dict(changed=bool(plan.actions), actions=plan.actions, **result)
+        if self._diff:
+            output["diff"] = {"before": plan.before, "after": plan.after}
+        self.exit_json(**output)
+
     def client(self, service, retry_decorator=None, **extra_params):
         if retry_decorator is not None:
             return super().client(service, retry_decorator=retry_decorator, **extra_params)

@@ -1047,10 +1047,7 @@ def main():
         fail_aws(module, e)
     for warning in cluster.warnings:
         module.warn(warning)
-    output = dict(changed=bool(cluster.actions), actions=cluster.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": cluster.before, "after": cluster.after}
-    module.exit_json(**output)
+    module.exit_plan(cluster, **result)
 
 
 if __name__ == "__main__":

@@ -367,10 +367,7 @@ def main():
         module.fail_json(msg=str(e), actions=registry.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(registry.actions), actions=registry.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": registry.before, "after": registry.after}
-    module.exit_json(**output)
+    module.exit_plan(registry, **result)
 
 
 if __name__ == "__main__":

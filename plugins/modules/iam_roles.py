@@ -246,10 +246,7 @@ def main():
         module.fail_json(msg=str(e), actions=runner.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(runner.actions), actions=runner.actions, roles=roles)
-    if module._diff:
-        output["diff"] = {"before": runner.before, "after": runner.after}
-    module.exit_json(**output)
+    module.exit_plan(runner, roles=roles)
 
 
 if __name__ == "__main__":

@@ -393,10 +393,7 @@ def main():
         result = runner.converge()
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(runner.actions), actions=runner.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": runner.before, "after": runner.after}
-    module.exit_json(**output)
+    module.exit_plan(runner, **result)
 
 
 if __name__ == "__main__":

@@ -353,10 +353,7 @@ def main():
         module.fail_json(msg=str(e), actions=ensure.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(ensure.actions), actions=ensure.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": ensure.before, "after": ensure.after}
-    module.exit_json(**output)
+    module.exit_plan(ensure, **result)
 
 
 if __name__ == "__main__":

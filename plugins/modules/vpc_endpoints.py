@@ -488,10 +488,7 @@ def main():
         module.fail_json(msg=str(e), actions=endpoints.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(endpoints.actions), actions=endpoints.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": endpoints.before, "after": endpoints.after}
-    module.exit_json(**output)
+    module.exit_plan(endpoints, **result)
 
 
 if __name__ == "__main__":

@@ -564,10 +564,7 @@ def main():
         module.fail_json(msg=str(e), actions=network.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=bool(network.actions), actions=network.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": network.before, "after": network.after}
-    module.exit_json(**output)
+    module.exit_plan(network, **result)
 
 
 if __name__ == "__main__":

@@ -132,10 +132,7 @@ def main():
         module.fail_json(msg=str(e), actions=plan.actions)
     except SoloAwsError as e:
         fail_aws(module, e)
-    output = dict(changed=plan.changed, actions=plan.actions, **result)
-    if module._diff:
-        output["diff"] = {"before": plan.before, "after": plan.after}
-    module.exit_json(**output)
+    module.exit_plan(plan, **result)
 
 
 if __name__ == "__main__":

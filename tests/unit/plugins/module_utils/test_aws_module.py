@@ -105,3 +105,23 @@ def test_a_second_session_reuses_the_parsed_service_model():
     finally:
         del files.load_file
     assert not any("ecs" in path for path in calls), calls
+
+
+class Recorded:
+    def __init__(self, actions):
+        self.actions = actions
+        self.before = {"x": 1}
+        self.after = {"x": 2}
+
+
+@pytest.mark.parametrize(("actions", "diff"), [([], False), (["create x"], False), (["create x"], True)])
+def test_exit_plan_reports_the_plans_actions_and_its_diff_only_when_asked(monkeypatch, actions, diff):
+    exits = []
+    monkeypatch.setattr(SoloAwsModule, "exit_json", lambda self, **kw: exits.append(kw))
+    with patch_module_args({"region": "ap-northeast-1", "_ansible_diff": diff}):
+        module = SoloAwsModule(argument_spec={})
+    module.exit_plan(Recorded(actions), vpc_id="vpc-1")
+    expected = {"changed": bool(actions), "actions": actions, "vpc_id": "vpc-1"}
+    if diff:
+        expected["diff"] = {"before": {"x": 1}, "after": {"x": 2}}
+    assert exits == [expected]
