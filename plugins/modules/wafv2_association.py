@@ -68,54 +68,16 @@ diff:
   type: dict
 """
 
-from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws, is_planned
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Plan, SoloAwsError, fail_aws
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import EdgeError
-
-
-def _short(arn):
-    """'webacl/<name>' or 'loadbalancer/app/<name>' from an ARN, for readable actions."""
-    if is_planned(arn):
-        return arn
-    resource = arn.split(":", 5)[-1]
-    parts = resource.split("/")
-    if parts[0] == "loadbalancer":
-        return "load balancer " + "/".join(parts[2:3])
-    if len(parts) >= 3 and parts[1] == "webacl":
-        return "web ACL " + parts[2]
-    return resource
+from ansible_collections.solo_saving.infra.plugins.module_utils.waf_association import converge_associations
 
 
 def converge(client, params, plan):
-    acl = params["web_acl_arn"]
-    present = params["state"] == "present"
-    for value in [acl, *params["resource_arns"]]:
-        if is_planned(value) and not plan.check_mode:
-            raise EdgeError(f"{value} is a planned id from a check-mode run; it can only be used in check mode")
-    result = {}
-    for resource in params["resource_arns"]:
-        current = None
-        if not is_planned(resource):
-            found = api.get_web_acl_for_resource(client, resource)
-            current = found["ARN"] if found else None
-        plan.before[resource] = current or ""
-        if present:
-            if current != acl:
-                if current:
-                    plan.act(f"disassociate {_short(resource)} from {_short(current)}", api.disassociate_web_acl,
-                             client, resource)
-                plan.act(f"associate {_short(resource)} with {_short(acl)}", api.associate_web_acl, client, acl,
-                         resource)
-            result[resource] = acl
-        else:
-            if current == acl:
-                plan.act(f"disassociate {_short(resource)} from {_short(acl)}", api.disassociate_web_acl, client,
-                         resource)
-                current = None
-            result[resource] = current or ""
-        plan.after[resource] = result[resource]
-    return {"associations": result}
+    associations = converge_associations(client, params["web_acl_arn"], params["resource_arns"],
+                                         params["state"] == "present", plan, plan.before, plan.after)
+    return {"associations": associations}
 
 
 def main():

@@ -22,7 +22,9 @@ description:
   - In check mode nothing is written; a web ACL that would be created is returned as
     C(planned:web-acl:<name>).
   - Unlike M(community.aws.wafv2_web_acl), it also manages logging, and plans in check mode on an empty
-    account. Associations with resources are the job of M(solo_saving.infra.wafv2_association).
+    account.
+  - With I(resource_arns) it also puts the web ACL in front of those resources, as
+    M(solo_saving.infra.wafv2_association) does, in the same task.
 author:
   - Solo Saving platform team (@solo-saving)
 options:
@@ -75,6 +77,14 @@ options:
         type: list
         elements: str
         default: [authorization, cookie]
+  resource_arns:
+    description:
+      - ARNs of regional resources (application load balancers ...) to protect with this web ACL. A resource
+        associated with another web ACL is moved to this one; resources not listed are left alone.
+      - A load balancer still provisioning may be refused for a while; the association is retried.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -88,6 +98,8 @@ EXAMPLES = r"""
     rules: "{{ edge_waf_rules | solo_saving.infra.waf_rules('solo-saving-prod') }}"
     logging:
       log_group_name: aws-waf-logs-solo-saving-prod
+    resource_arns:
+      - "{{ alb.load_balancer_arn }}"
     tags:
       Project: solo-saving
   register: web_acl
@@ -106,6 +118,10 @@ log_group_arn:
   description: The log group's ARN (empty without I(logging)).
   returned: always
   type: str
+associations:
+  description: The web ACL ARN of each resource of I(resource_arns) after the run.
+  returned: always
+  type: dict
 actions:
   description: What the run did (or, in check mode, would do), one sentence each.
   returned: always
@@ -134,6 +150,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
     EdgeError,
     rules_differ,
 )
+from ansible_collections.solo_saving.infra.plugins.module_utils.waf_association import converge_associations
 
 LOG_GROUP_PREFIX = "aws-waf-logs-"
 DESCRIPTION_RE = re.compile(r"^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$")
@@ -254,7 +271,12 @@ class WebAcl:
     def converge(self):
         arn, acl_id = self.web_acl()
         log_arn = self.logging(arn)
-        return {"arn": arn, "id": acl_id, "log_group_arn": log_arn}
+        associations = {}
+        if self.params["resource_arns"]:
+            associations = converge_associations(self.waf, arn, self.params["resource_arns"], True, self.plan,
+                                                 self.plan.before.setdefault("associations", {}),
+                                                 self.plan.after.setdefault("associations", {}))
+        return {"arn": arn, "id": acl_id, "log_group_arn": log_arn, "associations": associations}
 
 
 def _log_group_arn(group):
@@ -290,6 +312,7 @@ def main():
         rules=dict(type="list", elements="dict", default=[]),
         metric_name=dict(type="str"),
         tags=dict(type="dict", default={}),
+        resource_arns=dict(type="list", elements="str", default=[]),
         logging=dict(type="dict", options=dict(
             log_group_name=dict(type="str", required=True),
             retention_days=dict(type="int", default=30),

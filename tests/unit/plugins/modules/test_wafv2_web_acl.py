@@ -134,3 +134,47 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
     monkeypatch.setattr(wafv2, "create_web_acl", boom)
     with pytest.raises(ModuleFail, match="Failed to create the web ACL"):
         run_module(wafv2_web_acl, ARGS)
+
+
+ALB = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/t-dev-alb/abc"
+OTHER = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/by-hand/id-2"
+
+
+def test_resource_arns_put_the_acl_in_front_of_them_once(run_module, fake):
+    planned = run_module(wafv2_web_acl, args(resource_arns=["planned:load-balancer:t-dev-alb"]), check_mode=True,
+                         diff=True)
+    assert fake.writes == []
+    assert planned["actions"][-1] == "associate planned:load-balancer:t-dev-alb with planned:web-acl:t-dev-waf"
+    assert planned["diff"]["after"]["associations"] == {
+        "planned:load-balancer:t-dev-alb": "planned:web-acl:t-dev-waf"}
+
+    first = run_module(wafv2_web_acl, args(resource_arns=[ALB]), diff=True)
+    assert first["actions"][-1] == "associate load balancer t-dev-alb with web ACL t-dev-waf"
+    assert fake.associations == {ALB: first["arn"]}
+    assert first["associations"] == {ALB: first["arn"]}
+    assert first["diff"]["before"]["associations"] == {ALB: ""}
+
+    again = run_module(wafv2_web_acl, args(resource_arns=[ALB]))
+    assert again["changed"] is False and again["associations"] == {ALB: first["arn"]}
+    assert [w for w in fake.writes if w.startswith("associate")] == [f"associate_web_acl:{ALB}"]
+
+
+def test_a_resource_behind_another_acl_is_moved_and_a_planned_one_is_refused_outside_check_mode(run_module, fake):
+    fake.associations[ALB] = OTHER
+    result = run_module(wafv2_web_acl, args(resource_arns=[ALB]))
+    assert result["actions"][-2:] == ["disassociate load balancer t-dev-alb from web ACL by-hand",
+                                      "associate load balancer t-dev-alb with web ACL t-dev-waf"]
+    assert fake.associations == {ALB: result["arn"]}
+    with pytest.raises(ModuleFail, match="planned:load-balancer:x is a planned id"):
+        run_module(wafv2_web_acl, args(resource_arns=["planned:load-balancer:x"]))
+
+
+def test_without_resource_arns_no_association_is_read(run_module, fake, monkeypatch):
+    reads = []
+    original = fake.get_web_acl_for_resource
+    monkeypatch.setattr(wafv2, "get_web_acl_for_resource", lambda *a: reads.append(a) or original(*a))
+    result = run_module(wafv2_web_acl, ARGS)
+    assert result["associations"] == {}
+    assert reads == []
+    run_module(wafv2_web_acl, args(resource_arns=[ALB]))
+    assert len(reads) == 1
