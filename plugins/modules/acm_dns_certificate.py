@@ -311,8 +311,8 @@ def main():
         wait_timeout=dict(type="int", default=900),
     )
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_one_of=[("zone_id", "zone_name")],
-                              mutually_exclusive=[("zone_id", "zone_name")])
+                           required_one_of=[("zone_id", "zone_name")],
+                           mutually_exclusive=[("zone_id", "zone_name")])
     if module.params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be 0 or more seconds")
     plan = Plan(module.check_mode)

@@ -179,7 +179,7 @@ def main():
         tags=dict(type="dict", default={}),
     )
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_one_of=[("zone_id", "zone_name")])
+                           required_one_of=[("zone_id", "zone_name")])
     if module.params["zone_id"] and module.params["create_zone"]:
         module.fail_json(msg="create_zone needs zone_name without zone_id")
     validate(module)
