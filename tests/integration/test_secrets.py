@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
 
 import pytest
 
-from tests.support.aws import BIN, ROOT, is_write, request_action, request_service, run_playbook
+from tests.support.aws import BIN, ROOT, is_write, kill_run, request_action, request_service, run_playbook
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +102,7 @@ def test_a_run_killed_midway_then_run_again_keeps_the_password(aws):
         assert proc.poll() is None, "the run ended before it could be interrupted"
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_run(proc)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     password, version, _ = stored(aws)["db_password"]

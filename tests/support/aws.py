@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import urllib.parse
@@ -127,6 +128,33 @@ def run_playbook(aws: Emulator, *args: str, env: dict[str, str] | None = None, c
     return run
 
 
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc), children first listed, whatever their session."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    found.append(int(child))
+                    queue.append(int(child))
+    return found
+
+
+def kill_run(proc: subprocess.Popen) -> None:
+    """SIGKILL an ansible-playbook run and every process it started, as a crash of the machine would.
+
+    Killing its process group is not enough: ansible-core starts each worker in a session of its own,
+    and under mitogen an orphaned worker waits for the dead run instead of exiting.
+    """
+    below = descendants(proc.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def request_service(record: dict) -> str:
