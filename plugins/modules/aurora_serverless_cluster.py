@@ -319,6 +319,12 @@ instances:
     status:
       description: Instance status (C(planned) in check mode for new instances).
       type: str
+available:
+  description:
+    - Whether the cluster and every instance of I(instances) are ready to serve, by the same rule as
+      M(solo_saving.infra.aurora_cluster_wait); false right after a create and in check mode for new resources.
+  returned: always
+  type: bool
 actions:
   description: What the run did (or, in check mode, would do), one sentence each.
   returned: always
@@ -341,6 +347,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.aurora import (
     parameter_changes,
     parameter_group_family,
     parameter_value,
+    readiness,
     scaling_configuration,
     scaling_differs,
     version_change,
@@ -936,6 +943,9 @@ class AuroraCluster:
             "subnet_group_name": self.subnet_group_name,
             "parameter_group_name": self.parameter_group_name,
             "instances": instances,
+            # What aurora_cluster_wait would say now: the cluster and every managed instance serve.
+            "available": readiness(cluster, [{"DBInstanceIdentifier": i["identifier"], "DBInstanceStatus": i["status"]}
+                                             for i in instances], [i["identifier"] for i in instances])[0],
         }
 
 

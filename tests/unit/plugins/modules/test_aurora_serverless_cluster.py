@@ -243,6 +243,7 @@ def test_check_mode_on_empty_account_plans_everything_and_writes_nothing(run_mod
     assert result["cluster_arn"] == f"planned:rds-cluster:{IDENT}"
     assert result["endpoint"] == f"planned:rds-endpoint:{IDENT}"
     assert result["status"] == "planned"
+    assert result["available"] is False
     assert [i["role"] for i in result["instances"]] == ["writer", "reader"]
     assert result["actions"][:4] == [
         f"create DB subnet group {IDENT}-subnets over 2 subnets",
@@ -273,6 +274,7 @@ def test_real_run_matches_the_plan_then_nothing_changes(run_module, fake):
     assert cluster["StorageEncrypted"] is True and cluster["EnableCloudwatchLogsExports"] == ["postgresql"]
     assert cluster["MasterUsername"] == "app_admin" and cluster["MasterUserPassword"] == PASSWORD
     assert first["status"] == "creating"
+    assert first["available"] is False
     assert fake.ssm["/t/dev/db_host"]["Value"] == f"{IDENT}.cluster-x.rds.amazonaws.com"
     assert fake.ssm["/t/dev/db_port"]["Value"] == "5432"
     assert fake.ssm["/t/dev/db_name"]["Value"] == "app"
@@ -295,6 +297,7 @@ def test_real_run_matches_the_plan_then_nothing_changes(run_module, fake):
     assert second["instances"] == [
         {"identifier": f"{IDENT}-1", "az": "ap-northeast-1a", "role": "writer", "status": "available"},
         {"identifier": f"{IDENT}-2", "az": "ap-northeast-1c", "role": "reader", "status": "available"}]
+    assert second["available"] is True
 
 
 def test_password_never_leaves_the_module(run_module, fake, monkeypatch):
