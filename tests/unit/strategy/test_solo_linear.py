@@ -47,3 +47,45 @@ def test_ansible_cfg_selects_it():
 @pytest.mark.parametrize("requirements", ["requirements.txt", "ee/requirements.txt"])
 def test_mitogen_is_pinned_where_the_playbooks_run(requirements):
     assert "mitogen==" in (SHIM.parents[1] / requirements).read_text()
+
+
+class FakeInvocation:
+    def __init__(self):
+        self._extra_sys_paths = set()
+
+
+def test_the_controller_lists_the_collections_once_for_every_worker(monkeypatch):
+    import ansible.collections.list
+    import ansible_mitogen.planner
+
+    module = load_shim("solo_linear_collections")
+    monkeypatch.setattr(module, "_warm", False)
+    stock = ansible_mitogen.planner._load_collections
+    monkeypatch.setattr(ansible_mitogen.planner, "_load_collections", stock)
+    calls = []
+    dirs = [b"/c/ansible_collections/amazon/aws", b"/c/ansible_collections/solo_saving/infra"]
+    monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", lambda: calls.append(1) or dirs)
+    by_stock = FakeInvocation()
+    stock(by_stock)
+
+    module._warm_the_controller()
+    module._warm_the_controller()  # a later play of the same run
+    first, second = FakeInvocation(), FakeInvocation()
+    ansible_mitogen.planner._load_collections(first)
+    ansible_mitogen.planner._load_collections(second)
+
+    assert calls == [1, 1]  # the stock call above, then once for the whole run
+    assert first._extra_sys_paths == second._extra_sys_paths == by_stock._extra_sys_paths
+    assert by_stock._extra_sys_paths == {path.decode() for path in dirs}
+
+
+def test_the_controller_loads_the_collections_template_plugins_before_the_workers_fork(monkeypatch):
+    module = load_shim("solo_linear_plugins")
+    names = [f"ansible_collections.{module.COLLECTION}.plugins.filter.{n}" for n in ("network", "services", "waf")]
+    for name in names:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+    module._load_template_plugins()
+
+    assert all(name in sys.modules for name in names)
+    assert callable(sys.modules[names[0]].FilterModule().filters()["subnet_layout"])
