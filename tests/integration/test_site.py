@@ -59,6 +59,18 @@ def test_bad_inventory_fails_in_preflight_before_any_aws_call(aws, playbook, ext
     assert records == [], [request_action(r) for r in records]
 
 
+def test_bad_inputs_of_several_roles_fail_together_in_preflight(aws, playbook):
+    # Every role's argument spec is checked in one pre-flight task: the run names each bad input, not the first.
+    aws.start_recording()
+    run = playbook("site.yml", "-e", json.dumps({"network_frontend_port": "http", "services_frontend_cpu": "lots"}))
+    records = aws.stop_recording()
+    assert run.rc != 0
+    output = " ".join(run.output.split())
+    assert "network: argument 'network_frontend_port' is of type str" in output, run.output[-4000:]
+    assert "services: argument 'services_frontend_cpu' is of type str" in output, run.output[-4000:]
+    assert records == [], [request_action(r) for r in records]
+
+
 def test_account_guard_refuses_another_account(aws, playbook):
     aws.start_recording()
     run = playbook("site.yml", "-e", "stack_account_id=210987654321")
