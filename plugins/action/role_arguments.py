@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
+from ansible.plugins.action.validate_argument_spec import ActionModule as ValidateArgumentSpec
 
 # plugins/action/role_arguments.py -> the collection's root, whose roles/ this action reads.
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
@@ -28,15 +28,19 @@ def role_options(loader, roles_dir: Path, role: str, entry_point: str) -> dict:
     return specs[entry_point].get("options") or {}
 
 
-class ActionModule(ActionBase):
-    """Validate the play's values against the argument spec of each named role, like Ansible does for one."""
+class ActionModule(ValidateArgumentSpec):
+    """Validate the play's values against the argument spec of each named role, like Ansible does for one.
+
+    Ansible's own ``validate_argument_spec`` action, which checks a role's spec when the role starts,
+    gives its way of reading the play's values (``get_args_from_task_vars``); only ``run`` differs.
+    """
 
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
+        result = super(ValidateArgumentSpec, self).run(tmp, task_vars)  # ActionBase's checks, not its run
         task_vars = task_vars or {}
         args = self.validate_argument_spec(argument_spec=dict(
             roles=dict(type="list", elements="str", required=True),
@@ -48,7 +52,7 @@ class ActionModule(ActionBase):
                                    args["entry_point"])
             # As Ansible does for a role's own check: the options the play gives a value (the
             # role's defaults included, once the role is imported), templated, then validated.
-            given = self._templar.template({name: task_vars[name] for name in options if name in task_vars})
+            given = self.get_args_from_task_vars(options, task_vars)
             checked = ArgumentSpecValidator(options).validate(given, validate_role_argument_spec=True)
             errors.extend(f"{role}: {message}" for message in checked.error_messages)
         result.update(changed=False, roles=list(args["roles"]), argument_errors=errors)
