@@ -22,8 +22,8 @@ class Identity:
         return value
 
 
-def run(args, task_vars):
-    task = SimpleNamespace(args=args, check_mode=False, diff=False, async_val=0, action="role_arguments",
+def run(args, task_vars, check_mode=False):
+    task = SimpleNamespace(args=args, check_mode=check_mode, diff=False, async_val=0, action="role_arguments",
                            _uuid="test")
     connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nonexistent"))  # never used: no remote step
     action = role_arguments.ActionModule(task, connection=connection, play_context=None, loader=DataLoader(),
@@ -54,9 +54,11 @@ def test_the_stack_defaults_pass_for_every_role(stack_vars):
     assert result["changed"] is False
 
 
-def test_every_role_with_a_bad_value_is_named_in_one_failure(stack_vars):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_every_role_with_a_bad_value_is_named_in_one_failure(stack_vars, check_mode):
+    # Nothing changes either way, so check mode checks the same and fails the same.
     stack_vars.update(network_frontend_port="http", services_frontend_cpu="lots")
-    result = run({"roles": ROLES}, stack_vars)
+    result = run({"roles": ROLES}, stack_vars, check_mode=check_mode)
     assert result["failed"] is True
     assert [e.split(":", 1)[0] for e in result["argument_errors"]] == ["network", "services"]
     assert "network_frontend_port" in result["argument_errors"][0]
