@@ -4,8 +4,11 @@
 
 Every AWS call of a module goes through a wrapper in
 ``module_utils/<service>.py`` built with :func:`aws_call`: one retry policy
-(jittered backoff on throttling and eventual-consistency errors) and one error
-type, :class:`SoloAwsError`, which the module turns into ``fail_json_aws``.
+(botocore's standard mode for throttling and 5xx, then a jittered backoff bounded
+in time for throttling that outlasts it and for the eventual-consistency answers
+each wrapper names) and one error type, :class:`SoloAwsError`, which the module
+turns into ``fail_json_aws``. What a module run waited for is in its result
+(``retried``, shown with ``-v``).
 
 Check mode on an empty account: a module that would create a resource returns
 a *planned* identifier (``planned:<kind>:<name>``) in its place, so that the
@@ -16,6 +19,8 @@ identifier apart; modules never send one to AWS.
 from __future__ import annotations
 
 import functools
+import random
+import time
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -23,9 +28,25 @@ except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     BotoCoreError = ClientError = Exception
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 PLANNED_PREFIX = "planned:"
+
+# How long AWS users see an eventual-consistency answer last. AWS documents no bound ("a few
+# seconds, possibly minutes": EC2 API reference, "Eventual consistency"; IAM user guide,
+# "Changes that I make are not always immediately visible"); terraform-provider-aws retries these
+# for two minutes (its `PropagationTimeout`), and so do we.
+CONSISTENCY_SECONDS = 120
+
+# Throttling, every protocol's spelling (botocore's standard retry mode, `retries/standard.py`).
+# Botocore retries them first (SoloAwsModule configures its standard mode for every client); a call
+# still throttled after botocore's attempts is retried here, for this long, before it fails.
+THROTTLE_CODES = [
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+]
+THROTTLE_SECONDS = 300
 
 # Error codes that mean "try again" beyond throttling (eventual consistency).
 RETRY_CODES = [
@@ -47,24 +68,106 @@ class SoloAwsError(Exception):
         self.exception = exception
 
 
+class Condition:
+    """An answer of AWS that means "not yet" for one call, and how long AWS users see it last.
+
+    ``code`` is the error code; ``message`` (optional) a text the error message must contain, for
+    codes AWS also uses for real errors (ECS's InvalidParameterException); ``seconds`` the bound
+    of the wait; ``why`` says where the behaviour is documented or reported.
+    """
+
+    def __init__(self, code, seconds=CONSISTENCY_SECONDS, message=None, why=""):
+        self.code = code
+        self.seconds = seconds
+        self.message = message
+        self.why = why
+
+    @property
+    def name(self):
+        return f"{self.code} ({self.message})" if self.message else self.code
+
+    def matches(self, error):
+        info = getattr(error, "response", None) or {}
+        err = info.get("Error", {}) if isinstance(info, dict) else {}
+        if err.get("Code") != self.code:
+            return False
+        return self.message is None or self.message.lower() in str(err.get("Message", "")).lower()
+
+
+THROTTLED = [Condition(code, THROTTLE_SECONDS, why="throttled by AWS") for code in THROTTLE_CODES]
+
+# What this module run waited for: {(condition, call): {"tries": n, "seconds": s}}. module_utils are
+# imported afresh for every module run, and SoloAwsModule also clears it when a module starts.
+RETRIED = {}
+
+
+def retried_report():
+    """What the run waited for, one entry per condition and call, for the module's result (``-v``)."""
+    return [dict(condition=cond, call=call, tries=entry["tries"], seconds=round(entry["seconds"], 1))
+            for (cond, call), entry in RETRIED.items()]
+
+
+def _note_retry(condition, description, seconds):
+    entry = RETRIED.setdefault((condition.name, description), {"tries": 0, "seconds": 0.0})
+    entry["tries"] += 1
+    entry["seconds"] += seconds
+
+
+def retry_while(func, conditions, description, sleep=None, clock=None, rand=None):
+    """Call ``func()`` until it answers something other than one of ``conditions``.
+
+    Each condition has its own bound (``Condition.seconds``, counted from the first time it was
+    answered); the backoff is jittered and exponential (1 s, 2 s, 4 s ... at most 20 s). When a
+    bound is reached the call fails naming the condition and how long it lasted. Written here
+    rather than with amazon.aws's AWSRetry: that one counts tries, not time, and cannot say which
+    condition it waited for, nor for how long.
+    """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    rand = rand or random.random
+    first_seen = {}
+    attempt = 0
+    while True:
+        try:
+            return func()
+        except ClientError as e:
+            condition = next((c for c in conditions if c.matches(e)), None)
+            if condition is None:
+                raise
+            now = clock()
+            started = first_seen.setdefault(condition.name, now)
+            if now - started >= condition.seconds:
+                why = f"; {condition.why}" if condition.why else ""
+                raise SoloAwsError(f"Failed to {description}: AWS still answered {condition.name} after "
+                                   f"{now - started:.0f} s of retries (the bound for it{why})", e) from e
+            delay = min(20.0, 2.0 ** min(attempt, 5)) * (0.5 + rand() / 2)
+            delay = min(delay, max(0.1, started + condition.seconds - now))
+            _note_retry(condition, description, delay)
+            sleep(delay)
+            attempt += 1
+
+
+def _as_conditions(retry_codes):
+    return [c if isinstance(c, Condition) else Condition(c) for c in (retry_codes or [])]
+
+
 def aws_call(description, not_found=None, retry_codes=None):
     """Decorate a wrapper of one AWS API call.
 
     ``description`` completes "Failed to ..." in the error message.
     ``not_found``: error codes that mean the resource is gone; the wrapper then
     returns ``None`` (deleting something that is not there counts as done).
-    ``retry_codes``: extra error codes to retry (eventual consistency); never
-    combine with the ``not_found`` codes.
+    ``retry_codes``: what else means "not yet" for this call: error codes (retried for
+    CONSISTENCY_SECONDS) or :class:`Condition` objects with their own bound and message;
+    never combine with the ``not_found`` codes. Throttling is always retried.
     """
+    conditions = [*_as_conditions(retry_codes), *THROTTLED]
 
     def decorator(func):
-        retrying = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20,
-                                             catch_extra_error_codes=retry_codes or [])(func)
-
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             try:
-                return retrying(*args, **kwargs)
+                return retry_while(lambda: func(*args, **kwargs), conditions, description)
             except (ClientError, BotoCoreError) as e:
                 # is_boto3_error_code returns an exception class to match against, never a boolean.
                 if not_found and isinstance(e, is_boto3_error_code(not_found, e=e)):

@@ -155,13 +155,6 @@ actions:
 import datetime
 import time
 
-try:
-    import boto3
-except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
-    boto3 = None
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
-
 from ansible_collections.solo_saving.infra.plugins.module_utils import (
     acm,
     cloudwatch,
@@ -1113,20 +1106,6 @@ class StackTeardown(Plan):
             self.done(zone)
 
 
-def client_factory(module):
-    """Clients of one boto3 session: the module talks to 16 services, and a session per client costs ~0.3 s."""
-    region, endpoint, connect = get_aws_connection_info(module)
-    connect = dict(connect)
-    profile = connect.pop("profile_name", None)
-    config = connect.pop("aws_config", None)
-    session = boto3.session.Session(profile_name=profile)
-
-    def factory(service):
-        return session.client(service, region_name=region, endpoint_url=endpoint, config=config, **connect)
-
-    return factory
-
-
 def main():
     argument_spec = dict(
         project=dict(type="str", required=True),
@@ -1154,7 +1133,7 @@ def main():
         module.fail_json(msg="wait_timeout must be at least 1 and wait_delay at least 0 (seconds)")
 
     try:
-        teardown = StackTeardown(client_factory(module), params, module.check_mode)
+        teardown = StackTeardown(module.client, params, module.check_mode)
     except TeardownError as e:
         module.fail_json(msg=str(e))
     try:

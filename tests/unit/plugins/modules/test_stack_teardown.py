@@ -695,7 +695,7 @@ def test_ecs_refusing_to_delete_task_definitions_fails(world):
 # -- through main() -------------------------------------------------------------------------------------
 @pytest.fixture
 def main_world(monkeypatch, run_module, world):
-    monkeypatch.setattr(module, "client_factory", lambda m: lambda service: object())
+    monkeypatch.setattr(module.SoloAwsModule, "client", lambda self, service: object())
     return world
 
 
