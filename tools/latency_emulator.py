@@ -159,35 +159,37 @@ class Call:
     service: str
     action: str
     params: dict[str, Any] = field(default_factory=dict)
+    region: str = ""
 
 
-def _service_from_auth(authorization: str) -> str:
+def _scope(authorization: str) -> tuple[str, str]:
+    """(service, region) of a SigV4 Authorization header."""
     if "Credential=" in authorization:
         parts = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
         if len(parts) >= 4:
-            return parts[3]
-    return ""
+            return parts[3], parts[2]
+    return "", ""
 
 
 def parse_request(method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Call:
     """Service, action and parameters of a request (query, JSON and REST protocols)."""
     low = {k.lower(): v for k, v in headers.items()}
-    service = _service_from_auth(low.get("authorization", ""))
+    service, region = _scope(low.get("authorization", ""))
     target = low.get("x-amz-target")
     if target:
         try:
             params = json.loads(body or b"{}")
         except ValueError:
             params = {}
-        return Call(service, target.split(".")[-1], params if isinstance(params, dict) else {})
+        return Call(service, target.split(".")[-1], params if isinstance(params, dict) else {}, region)
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     if "x-www-form-urlencoded" in low.get("content-type", "") or (body and b"Action=" in body[:200]):
         with contextlib.suppress(UnicodeDecodeError):
             params.update(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     action = params.pop("Action", None)
     if action:
-        return Call(service, action, params)
-    return Call(service, f"{method} {path}", params)
+        return Call(service, action, params, region)
+    return Call(service, f"{method} {path}", params, region)
 
 
 def _local(tag: str) -> str:
@@ -432,10 +434,12 @@ def _read_body(environ: dict) -> bytes:
 class LatencyMiddleware:
     """WSGI middleware around moto's server application (see the module's docstring)."""
 
-    def __init__(self, app, timeline: Timeline, refuse: bool = True, profile: str = "none", scale: float = 1.0):
+    def __init__(self, app, timeline: Timeline, refuse: bool = True, profile: str = "none", scale: float = 1.0,
+                 strict=None):
         self.app = app
         self.timeline = timeline
         self.refuse = refuse
+        self.strict = strict  # a tools.strict_aws.StrictProfile, or None
         self.profile = profile
         self.scale = scale
         self.recording = False
@@ -451,9 +455,12 @@ class LatencyMiddleware:
         if path == "" and method == "GET":
             body = json.dumps({"profile": self.profile, "scale": self.scale, "seconds": self.timeline.seconds,
                                "refusals": self.refuse, "recording": self.recording,
-                               "pending": self.timeline.snapshot()}).encode()
+                               "pending": self.timeline.snapshot(),
+                               "strict": self.strict.describe() if self.strict else None}).encode()
         elif path == "advance" and method == "POST":
             self.timeline.advance(float(query.get("seconds", "0")))
+            if self.strict:
+                self.strict.advance(float(query.get("seconds", "0")))
         elif path == "journal" and method == "GET":
             with self._lock:
                 body = "".join(json.dumps(e) + "\n" for e in self.journal).encode()
@@ -476,6 +483,8 @@ class LatencyMiddleware:
         if path.startswith("/moto-api/"):
             if path.rstrip("/") == "/moto-api/reset":
                 self.timeline.reset()
+                if self.strict:
+                    self.strict.reset()
             return self.app(environ, start_response)
 
         t0 = time.time()
@@ -487,6 +496,8 @@ class LatencyMiddleware:
                              headers, body)
 
         refused = refusal(call, self.timeline) if self.refuse else None
+        if refused is None and self.strict is not None:
+            refused = self.strict.refusal(call, json_protocol=bool(headers.get("X-Amz-Target")))
         if refused:
             status_code, out_headers, out = refused
             status_line = f"{status_code} Bad Request"
@@ -510,8 +521,12 @@ class LatencyMiddleware:
             out = b"".join(chunks)
             for kind, key, restart in transitions(call, status_code, out):
                 self.timeline.start(kind, key, restart)
+            if self.strict is not None:
+                self.strict.observe(call, status_code, out)
             if status_code < 300:
                 out = rewrite(call, out, self.timeline) or out
+                if self.strict is not None:
+                    out = self.strict.rewrite(call, out) or out
         out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-length"]
         out_headers.append(("Content-Length", str(len(out))))
 
@@ -534,15 +549,17 @@ class LatencyMiddleware:
 
 
 # -- process management (like tools.emulator) --------------------------------
-def serve(port: int, profile: str, scale: float, refuse: bool) -> None:
+def serve(port: int, profile: str, scale: float, refuse: bool, strict: dict | None = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
+
+    from tools import strict_aws
 
     os.environ.setdefault("MOTO_PORT", str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
     wrapped = LatencyMiddleware(app, Timeline(durations(profile, scale)), refuse=refuse, profile=profile,
-                                scale=scale)
+                                scale=scale, strict=strict_aws.StrictProfile(**strict) if strict is not None else None)
     run_simple(emulator.HOST, port, wrapped, threaded=True, request_handler=MotoRequestHandler)
 
 
@@ -551,13 +568,55 @@ def profile_env(profile: str) -> dict[str, str]:
     return {"MOTO_ACM_VALIDATION_WAIT": "0"} if PROFILES[profile].get("acm_certificate") else {}
 
 
+def strict_flags(strict: dict | None) -> list[str]:
+    """The command-line flags of a strict profile's settings (StrictProfile's keyword arguments)."""
+    if strict is None:
+        return []
+    from tools import strict_aws
+
+    strict_aws.StrictProfile(**strict, state=object())  # validate before starting anything
+    flags = ["--strict", "--strict-scale", str(strict.get("time_scale", 1.0)), "--seed", str(strict.get("seed", 0))]
+    for name in sorted(strict.get("disabled") or ()):
+        flags += ["--strict-off", name]
+    for name, seconds in sorted((strict.get("windows") or {}).items()):
+        flags += ["--strict-window", f"{name}={seconds}"]
+    for service, fraction in sorted((strict.get("throttle") or {}).items()):
+        flags += ["--throttle", f"{service}={fraction}"]
+    return flags
+
+
+def strict_settings(args) -> dict | None:
+    """StrictProfile's keyword arguments from the parsed command line (None without --strict)."""
+    if not args.strict:
+        return None
+    from tools import strict_aws
+
+    def pairs(values, what):
+        out = {}
+        for value in values or []:
+            name, sep, number = value.rpartition("=")
+            try:
+                out[name if sep else "*"] = float(number)
+            except ValueError:
+                raise SystemExit(f"--{what} takes NAME=NUMBER or NUMBER, got {value!r}") from None
+        return out
+
+    throttle = pairs(args.throttle, "throttle") or {"*": strict_aws.DEFAULT_THROTTLE}
+    return {"time_scale": args.strict_scale, "seed": args.seed, "disabled": set(args.strict_off or []),
+            "windows": pairs(args.strict_window, "strict-window"), "throttle": throttle}
+
+
 def spawn(port: int, log_path: Path, profile: str = "none", scale: float = DEFAULT_SCALE, refuse: bool = True,
-          extra_env: dict[str, str] | None = None, timeout: float = 30.0) -> subprocess.Popen:
-    """Start the wrapped emulator on ``port`` and wait until it answers; return the process."""
+          extra_env: dict[str, str] | None = None, timeout: float = 30.0,
+          strict: dict | None = None) -> subprocess.Popen:
+    """Start the wrapped emulator on ``port`` and wait until it answers; return the process.
+
+    ``strict``: the strict-AWS profile's settings (``tools.strict_aws.StrictProfile`` keywords), or None.
+    """
     durations(profile, scale)  # validate before starting anything
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "tools.latency_emulator", "serve", "--port", str(port), "--profile", profile,
-           "--scale", str(scale)] + ([] if refuse else ["--no-refusals"])
+           "--scale", str(scale)] + ([] if refuse else ["--no-refusals"]) + strict_flags(strict)
     env = emulator.emulator_env({**profile_env(profile), **(extra_env or {})})
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=emulator.ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -586,10 +645,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-refusals", action="store_true",
                         help="accept operations AWS refuses while a resource is in transition")
     parser.add_argument("--port", type=int, default=None, help="default: LOCAL_AWS_PORT or 4566")
+    strict = parser.add_argument_group("the strict-AWS profile (tools/strict_aws.py)")
+    strict.add_argument("--strict", action="store_true", help="answer as AWS does where it is stricter than moto")
+    strict.add_argument("--strict-scale", type=float, default=1.0,
+                        help="the rules' windows as a fraction of AWS's (default 1: AWS's own time)")
+    strict.add_argument("--strict-off", action="append", metavar="RULE", help="switch a rule off (repeatable)")
+    strict.add_argument("--strict-window", action="append", metavar="RULE=SECONDS",
+                        help="a rule's window on AWS, in seconds (repeatable)")
+    strict.add_argument("--throttle", action="append", metavar="[SERVICE=]FRACTION",
+                        help="throttle this fraction of the calls (of one service: ecs=0.3); default 0.05 of all")
+    strict.add_argument("--seed", type=int, default=0, help="seed of the throttling (default 0)")
     args = parser.parse_args(argv)
     port = args.port or emulator.port_from_env()
+    settings = strict_settings(args)
     if args.command == "serve":
-        serve(port, args.profile, args.scale, not args.no_refusals)
+        serve(port, args.profile, args.scale, not args.no_refusals, settings)
         return 0
     if args.command == "status":
         up = emulator.is_up(port)
@@ -610,9 +680,10 @@ def main(argv: list[str]) -> int:
         print(f"something already answers on {emulator.url(port)}")
         return 1
     log = emulator.STATE_DIR / f"latency-emulator-{port}.log"
-    proc = spawn(port, log, args.profile, args.scale, not args.no_refusals)
+    proc = spawn(port, log, args.profile, args.scale, not args.no_refusals, strict=settings)
     _pid_file(port).write_text(f"{proc.pid}\n")
-    print(f"latency emulator ({args.profile}, {args.scale:g} s per AWS minute) on {emulator.url(port)} "
+    mode = f", strict-AWS rules at {args.strict_scale:g} of AWS's time" if settings else ""
+    print(f"latency emulator ({args.profile}, {args.scale:g} s per AWS minute{mode}) on {emulator.url(port)} "
           f"(pid {proc.pid}, log {log.relative_to(emulator.ROOT)})")
     return 0
 

@@ -107,10 +107,19 @@ def retried_report():
             for (cond, call), entry in RETRIED.items()]
 
 
-def _note_retry(condition, description, seconds):
-    entry = RETRIED.setdefault((condition.name, description), {"tries": 0, "seconds": 0.0})
+def record_retry(condition, description, seconds=0.0):
+    """Note one retry of ``description`` (a call) after ``condition`` (its name), and the time it cost."""
+    entry = RETRIED.setdefault((condition, description), {"tries": 0, "seconds": 0.0})
     entry["tries"] += 1
     entry["seconds"] += seconds
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+
+
+def _clock():
+    return time.monotonic()
 
 
 def retry_while(func, conditions, description, sleep=None, clock=None, rand=None):
@@ -122,8 +131,8 @@ def retry_while(func, conditions, description, sleep=None, clock=None, rand=None
     rather than with amazon.aws's AWSRetry: that one counts tries, not time, and cannot say which
     condition it waited for, nor for how long.
     """
-    sleep = sleep or time.sleep
-    clock = clock or time.monotonic
+    sleep = sleep or _sleep
+    clock = clock or _clock
     rand = rand or random.random
     first_seen = {}
     attempt = 0
@@ -142,7 +151,7 @@ def retry_while(func, conditions, description, sleep=None, clock=None, rand=None
                                    f"{now - started:.0f} s of retries (the bound for it{why})", e) from e
             delay = min(20.0, 2.0 ** min(attempt, 5)) * (0.5 + rand() / 2)
             delay = min(delay, max(0.1, started + condition.seconds - now))
-            _note_retry(condition, description, delay)
+            record_retry(condition.name, description, delay)
             sleep(delay)
             attempt += 1
 

@@ -8,17 +8,33 @@ passed in are real ones, never planned ones.
 
 from __future__ import annotations
 
-import time
-
-try:
-    from botocore.exceptions import ClientError
-except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
-    ClientError = Exception
-
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Condition, SoloAwsError, aws_call
 
 # A cluster created a moment ago may not be visible to the next call yet.
 ECS_RETRY_CODES = ["ClusterNotFoundException"]
+
+# The account's first cluster with capacity providers: ECS creates its service-linked role and answers
+# this until the role has propagated (cloudformation-coverage-roadmap #818). The module creates the
+# role first; this covers the propagation.
+SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"
+SERVICE_LINKED_ROLE_NOT_READY = [Condition(
+    "InvalidParameterException", message="Unable to assume the service linked role",
+    why="ECS's service-linked role is still propagating (cloudformation-coverage-roadmap #818)")]
+
+# IAM is eventually consistent: right after CreateRole (or a policy change), RegisterTaskDefinition
+# may answer "Role is not valid" or deny iam:PassRole on the new role, CreateService / RunTask may not
+# assume it yet, and a target group just put behind a listener may not be known to ECS yet. Retried
+# for CONSISTENCY_SECONDS (terraform-provider-aws retries the same answers for two minutes).
+ROLE_PROPAGATION = [
+    Condition("ClientException", message="Role is not valid", why="IAM is still propagating the new role"),
+    Condition("AccessDeniedException", message="iam:PassRole", why="IAM is still propagating the new role"),
+]
+SERVICE_NOT_READY = [
+    Condition("InvalidParameterException", message="Unable to assume role",
+              why="IAM is still propagating the new role"),
+    Condition("InvalidParameterException", message="does not have an associated load balancer",
+              why="ELB has not told ECS about the new listener yet"),
+]
 
 
 @aws_call("describe the ECS cluster")
@@ -31,7 +47,7 @@ def describe_cluster(client, name):
     return None
 
 
-@aws_call("create the ECS cluster")
+@aws_call("create the ECS cluster", retry_codes=SERVICE_LINKED_ROLE_NOT_READY)
 def create_cluster(client, name, settings, tags, capacity_providers, default_strategy):
     args = {"clusterName": name, "settings": settings, "tags": tags}
     if capacity_providers:
@@ -47,7 +63,8 @@ def update_cluster_settings(client, name, settings):
     client.update_cluster(cluster=name, settings=settings)
 
 
-@aws_call("set the capacity providers of the ECS cluster", retry_codes=[*ECS_RETRY_CODES, "UpdateInProgressException"])
+@aws_call("set the capacity providers of the ECS cluster", retry_codes=[*ECS_RETRY_CODES, "UpdateInProgressException",
+                                                                               *SERVICE_LINKED_ROLE_NOT_READY])
 def put_cluster_capacity_providers(client, name, capacity_providers, default_strategy):
     client.put_cluster_capacity_providers(cluster=name, capacityProviders=capacity_providers,
                                           defaultCapacityProviderStrategy=default_strategy)
@@ -84,33 +101,12 @@ def describe_task_definition(client, ref):
     return result["taskDefinition"], result.get("tags", [])
 
 
-# IAM is eventually consistent: right after CreateRole, RegisterTaskDefinition
-# may answer "Role is not valid" or deny iam:PassRole on the new role for a few
-# seconds. Those two answers are retried for this long; any other fails at once.
-ROLE_PROPAGATION_SECONDS = 60
-ROLE_PROPAGATION_DELAY = 5
-
-
-def role_not_visible_yet(error):
-    message = str(error.response.get("Error", {}).get("Message", ""))
-    code = error.response.get("Error", {}).get("Code", "")
-    return ((code == "ClientException" and "Role is not valid" in message)
-            or (code == "AccessDeniedException" and "iam:PassRole" in message))
-
-
-@aws_call("register a task definition")
-def register_task_definition(client, definition, tags, sleep=time.sleep, clock=time.monotonic):
+@aws_call("register a task definition", retry_codes=ROLE_PROPAGATION)
+def register_task_definition(client, definition, tags):
     args = dict(definition)
     if tags:
         args["tags"] = tags
-    deadline = clock() + ROLE_PROPAGATION_SECONDS
-    while True:
-        try:
-            return client.register_task_definition(**args)["taskDefinition"]
-        except ClientError as e:
-            if not role_not_visible_yet(e) or clock() >= deadline:
-                raise
-            sleep(ROLE_PROPAGATION_DELAY)
+    return client.register_task_definition(**args)["taskDefinition"]
 
 
 @aws_call("describe ECS services", retry_codes=ECS_RETRY_CODES)
@@ -126,12 +122,12 @@ def describe_services(client, cluster, names):
     return found
 
 
-@aws_call("create an ECS service", retry_codes=ECS_RETRY_CODES)
+@aws_call("create an ECS service", retry_codes=[*ECS_RETRY_CODES, *SERVICE_NOT_READY])
 def create_service(client, args):
     return client.create_service(**args)["service"]
 
 
-@aws_call("update an ECS service", retry_codes=ECS_RETRY_CODES)
+@aws_call("update an ECS service", retry_codes=[*ECS_RETRY_CODES, *SERVICE_NOT_READY])
 def update_service(client, args):
     return client.update_service(**args)["service"]
 
@@ -231,7 +227,7 @@ def stop_task(client, cluster, task_arn, reason):
     client.stop_task(cluster=cluster, task=task_arn, reason=reason)
 
 
-@aws_call("start a one-off ECS task")
+@aws_call("start a one-off ECS task", retry_codes=SERVICE_NOT_READY)
 def run_task(client, args):
     result = client.run_task(**args)
     if result.get("failures"):

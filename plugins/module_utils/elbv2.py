@@ -7,7 +7,12 @@ Lookups by name return an empty list when nothing has that name.
 
 from __future__ import annotations
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call, tag_list
+try:
+    from botocore.exceptions import WaiterError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    WaiterError = Exception
+
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call, tag_list
 
 LB_NOT_FOUND = ["LoadBalancerNotFound"]
 TG_NOT_FOUND = ["TargetGroupNotFound"]
@@ -22,6 +27,23 @@ def _pairs(attributes):
 @aws_call("describe the load balancer", not_found=LB_NOT_FOUND)
 def describe_load_balancers(client, names):
     return client.describe_load_balancers(Names=list(names)).get("LoadBalancers", [])
+
+
+# A new load balancer provisions for minutes before it is active (AWS: "typically a few minutes");
+# what needs it active (a WAF association) waits this long, looking every few seconds.
+ACTIVE_SECONDS = 900
+ACTIVE_DELAY = 5
+
+
+def wait_active(client, arn, timeout=ACTIVE_SECONDS, delay=ACTIVE_DELAY):
+    """Wait until the load balancer ``arn`` is active (botocore's LoadBalancerAvailable waiter)."""
+    try:
+        client.get_waiter("load_balancer_available").wait(
+            LoadBalancerArns=[arn], WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)})
+    except WaiterError as e:
+        state = ((e.last_response or {}).get("LoadBalancers") or [{}])[0].get("State", {})
+        raise SoloAwsError(f"the load balancer {arn.rsplit('/', 2)[-2]} was not active after {timeout} s "
+                           f"(state {state.get('Code', 'unknown')}: {state.get('Reason', '')})".rstrip(": ")) from e
 
 
 @aws_call("create the load balancer")

@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 import urllib.parse
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    ClientError = Exception
+
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
 
 # IAM is eventually consistent: a role created a moment ago may not be found yet.
@@ -131,3 +136,20 @@ def remove_role_from_instance_profile(client, profile, name):
 @aws_call("delete an IAM role", not_found=["NoSuchEntity"], retry_codes=["DeleteConflict"])
 def delete_role(client, name):
     client.delete_role(RoleName=name)
+
+
+# -- service-linked roles (get_role reads them too) ---------------------------------
+@aws_call("create a service-linked role")
+def create_service_linked_role(client, service):
+    """Create the service-linked role of ``service`` (e.g. ecs.amazonaws.com); one that exists counts as done.
+
+    IAM answers InvalidInput ("has been taken in this account") for a role that exists.
+    """
+    try:
+        return client.create_service_linked_role(AWSServiceName=service)["Role"]
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code")
+        message = e.response.get("Error", {}).get("Message", "")
+        if code == "EntityAlreadyExists" or (code == "InvalidInput" and "has been taken" in message):
+            return None
+        raise

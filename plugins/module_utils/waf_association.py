@@ -23,11 +23,18 @@ def short_arn(arn):
     return resource
 
 
-def converge_associations(client, acl, resource_arns, present, plan, before, after):
+def _associate(client, acl, resource, ready):
+    if ready is not None:
+        ready(resource)
+    api.associate_web_acl(client, acl, resource)
+
+
+def converge_associations(client, acl, resource_arns, present, plan, before, after, ready=None):
     """{resource ARN: web ACL ARN after the run ('' for none)}; ``before`` / ``after`` get the views.
 
     A resource with another web ACL is disassociated first (a resource has at most one); planned ids
-    (check mode on an empty account) are compared, never sent.
+    (check mode on an empty account) are compared, never sent. ``ready(resource ARN)``, when given,
+    is called before a resource is associated (waiting for a load balancer to be active).
     """
     for value in [acl, *resource_arns]:
         if is_planned(value) and not plan.check_mode:
@@ -44,8 +51,8 @@ def converge_associations(client, acl, resource_arns, present, plan, before, aft
                 if current:
                     plan.act(f"disassociate {short_arn(resource)} from {short_arn(current)}",
                              api.disassociate_web_acl, client, resource)
-                plan.act(f"associate {short_arn(resource)} with {short_arn(acl)}", api.associate_web_acl,
-                         client, acl, resource)
+                plan.act(f"associate {short_arn(resource)} with {short_arn(acl)}", _associate,
+                         client, acl, resource, ready)
             result[resource] = acl
         else:
             if current == acl:

@@ -2,18 +2,40 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """WAFv2 API wrappers, and the CloudWatch Logs calls for the web ACL's log group.
 
-One function per call, each retried, one error type. A web ACL created a moment
-ago may be refused by AssociateWebACL / PutLoggingConfiguration for a while
-(WAFUnavailableEntityException, documented as a temporary inconsistency): those
-calls retry it.
+One function per call, each retried, one error type. WAF cannot see a load
+balancer (or a web ACL) for minutes after it is created: AssociateWebACL and
+GetWebACLForResource answer WAFUnavailableEntityException meanwhile, and
+AssociateWebACL WAFNonexistentItemException while the load balancer provisions.
+Those answers are retried for ten minutes: terraform-provider-aws raised its
+timeout to five (#17527, #29080, #17545) and its users still report failures.
 """
 
 from __future__ import annotations
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call, tag_list
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    ClientError = Exception
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Condition,
+    aws_call,
+    record_retry,
+    tag_list,
+)
 
 NOT_FOUND = ["WAFNonexistentItemException"]
-UNAVAILABLE = ["WAFUnavailableEntityException"]
+ASSOCIATION_SECONDS = 600
+UNAVAILABLE = [Condition("WAFUnavailableEntityException", ASSOCIATION_SECONDS,
+                         why="WAF cannot see a resource created minutes ago (terraform-provider-aws #17527)")]
+# While the load balancer provisions, AssociateWebACL answers as if it did not exist
+# (kubernetes-sigs/aws-load-balancer-controller #2022).
+PROVISIONING = [Condition("WAFNonexistentItemException", ASSOCIATION_SECONDS,
+                          why="a load balancer still provisioning (aws-load-balancer-controller #2022)")]
+# Another writer changed the web ACL since we read it: read it again (its new lock token) and retry.
+LOCK_RETRIES = 5
 
 
 @aws_call("list the web ACLs")
@@ -42,14 +64,34 @@ def create_web_acl(client, name, scope, default_action, rules, visibility_config
     return client.create_web_acl(**kwargs)["Summary"]
 
 
+def with_fresh_lock_token(client, name, scope, acl_id, lock_token, call):
+    """``call(lock_token)``; on WAFOptimisticLockException read the web ACL's new token and call again.
+
+    The definition we send is the whole desired one, so it is right whatever the other writer changed.
+    """
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return call(lock_token)
+        except ClientError as e:
+            if not is_boto3_error_code("WAFOptimisticLockException", e=e) or attempt == LOCK_RETRIES:
+                raise
+            record_retry("WAFOptimisticLockException", "write the web ACL with a fresh lock token")
+            found = get_web_acl(client, name, scope, acl_id)
+            if found is None:
+                raise
+            lock_token = found[1]
+    return None  # pragma: no cover - the loop returns or raises
+
+
 @aws_call("update the web ACL")
 def update_web_acl(client, name, scope, acl_id, lock_token, default_action, rules, visibility_config, description):
     """UpdateWebACL replaces the whole definition: rules left out are removed."""
-    kwargs = {"Name": name, "Scope": scope, "Id": acl_id, "LockToken": lock_token, "DefaultAction": default_action,
+    kwargs = {"Name": name, "Scope": scope, "Id": acl_id, "DefaultAction": default_action,
               "Rules": rules, "VisibilityConfig": visibility_config}
     if description:
         kwargs["Description"] = description
-    client.update_web_acl(**kwargs)
+    with_fresh_lock_token(client, name, scope, acl_id, lock_token,
+                          lambda token: client.update_web_acl(LockToken=token, **kwargs))
 
 
 @aws_call("read the tags of the web ACL", not_found=NOT_FOUND)
@@ -73,13 +115,13 @@ def put_logging_configuration(client, configuration):
     client.put_logging_configuration(LoggingConfiguration=configuration)
 
 
-@aws_call("find the web ACL of a resource", not_found=NOT_FOUND)
+@aws_call("find the web ACL of a resource", not_found=NOT_FOUND, retry_codes=UNAVAILABLE)
 def get_web_acl_for_resource(client, resource_arn):
     """The web ACL associated with the resource, or None."""
     return client.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL")
 
 
-@aws_call("associate the web ACL with a resource", retry_codes=UNAVAILABLE)
+@aws_call("associate the web ACL with a resource", retry_codes=[*UNAVAILABLE, *PROVISIONING])
 def associate_web_acl(client, acl_arn, resource_arn):
     client.associate_web_acl(WebACLArn=acl_arn, ResourceArn=resource_arn)
 
@@ -130,4 +172,5 @@ def delete_logging_configuration(client, arn):
 
 @aws_call("delete the web ACL", not_found=NOT_FOUND, retry_codes=["WAFAssociatedItemException"])
 def delete_web_acl(client, name, scope, acl_id, lock_token):
-    client.delete_web_acl(Name=name, Scope=scope, Id=acl_id, LockToken=lock_token)
+    with_fresh_lock_token(client, name, scope, acl_id, lock_token,
+                          lambda token: client.delete_web_acl(Name=name, Scope=scope, Id=acl_id, LockToken=token))

@@ -405,6 +405,7 @@ import uuid
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as api
+from ansible_collections.solo_saving.infra.plugins.module_utils import iam
 from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import servicediscovery as sd
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
@@ -460,6 +461,7 @@ class FargateServices(Plan):
         self.logs = clients["logs"]
         self.sd = clients["servicediscovery"]
         self.aas = clients["application-autoscaling"]
+        self._iam = clients.get("iam")  # an IAM client, or () -> one: only the first cluster needs it
         self.params = params
         self.region = region
         super().__init__(check_mode)
@@ -471,6 +473,22 @@ class FargateServices(Plan):
         self.deployed = {}  # service name -> task definition to wait for
 
     # -- cluster -------------------------------------------------------------------
+    def iam(self):
+        if callable(self._iam):
+            self._iam = self._iam()
+        return self._iam
+
+    def service_linked_role(self):
+        """ECS's service-linked role, which a cluster with capacity providers needs: created if missing.
+
+        ECS creates it by itself on the account's first such cluster, but answers "Unable to assume the
+        service linked role" until it exists (cloudformation-coverage-roadmap #818): creating it first
+        shortens that wait to IAM's propagation, which the cluster's creation retries.
+        """
+        if iam.get_role(self.iam(), api.SERVICE_LINKED_ROLE) is None:
+            self.act(f"create the service-linked role {api.SERVICE_LINKED_ROLE} (ecs.amazonaws.com)",
+                     iam.create_service_linked_role, self.iam(), "ecs.amazonaws.com")
+
     def cluster(self):
         spec = self.params["cluster"]
         name = spec["name"]
@@ -483,6 +501,8 @@ class FargateServices(Plan):
         found = api.describe_cluster(self.ecs, name)
         if found is None:
             self.before["cluster"] = None
+            if providers:
+                self.service_linked_role()
             created = self.act(f"create ECS cluster {name} (Container Insights {spec['container_insights']})",
                                api.create_cluster, self.ecs, name, settings, ecs_tags(self.tags), providers, strategy)
             return created["clusterArn"] if created else planned_id("ecs-cluster", name)
@@ -989,6 +1009,7 @@ def main():
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     clients = {name: module.client(name) for name in ("ecs", "logs", "servicediscovery", "application-autoscaling")}
+    clients["iam"] = lambda: module.client("iam")
     runner = FargateServices(clients, module.params, module.region, module.check_mode)
     try:
         result = runner.converge()

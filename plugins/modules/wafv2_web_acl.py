@@ -135,6 +135,7 @@ diff:
 
 import re
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import elbv2
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
@@ -161,9 +162,10 @@ def _rule_names(rules):
 
 
 class WebAcl:
-    def __init__(self, waf, logs, params, plan):
+    def __init__(self, waf, logs, params, plan, elb=None):
         self.waf = waf
         self.logs = logs
+        self.elb = elb  # () -> an elbv2 client, made only when a load balancer is to be associated
         self.params = params
         self.plan = plan
         self.name = params["name"]
@@ -268,6 +270,11 @@ class WebAcl:
                       f"{', '.join(headers) or 'nothing'}", api.put_logging_configuration, self.waf, desired)
         return log_arn
 
+    def load_balancer_active(self, resource_arn):
+        """WAF associates a load balancer only once it is active: wait for it (minutes on AWS)."""
+        if ":loadbalancer/app/" in resource_arn and self.elb is not None:
+            elbv2.wait_active(self.elb(), resource_arn)
+
     def converge(self):
         arn, acl_id = self.web_acl()
         log_arn = self.logging(arn)
@@ -275,7 +282,8 @@ class WebAcl:
         if self.params["resource_arns"]:
             associations = converge_associations(self.waf, arn, self.params["resource_arns"], True, self.plan,
                                                  self.plan.before.setdefault("associations", {}),
-                                                 self.plan.after.setdefault("associations", {}))
+                                                 self.plan.after.setdefault("associations", {}),
+                                                 ready=self.load_balancer_active)
         return {"arn": arn, "id": acl_id, "log_group_arn": log_arn, "associations": associations}
 
 
@@ -322,7 +330,8 @@ def main():
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)
     plan = Plan(module.check_mode)
-    acl = WebAcl(module.client("wafv2"), module.client("logs"), module.params, plan)
+    acl = WebAcl(module.client("wafv2"), module.client("logs"), module.params, plan,
+                 elb=lambda: module.client("elbv2"))
     try:
         result = acl.converge()
     except EdgeError as e:

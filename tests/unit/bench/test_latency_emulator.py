@@ -107,19 +107,20 @@ def test_parse_a_query_protocol_request():
     call = parse_request("POST", "/", "", {"Authorization": AUTH.format(svc="rds"),
                                            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
                          b"Action=CreateDBCluster&Version=2014-10-31&DBClusterIdentifier=Solo-DB")
-    assert call == Call("rds", "CreateDBCluster", {"Version": "2014-10-31", "DBClusterIdentifier": "Solo-DB"})
+    assert call == Call("rds", "CreateDBCluster", {"Version": "2014-10-31", "DBClusterIdentifier": "Solo-DB"},
+                        "ap-northeast-1")
 
 
 def test_parse_a_json_protocol_request():
     call = parse_request("POST", "/", "", {"Authorization": AUTH.format(svc="ecs"),
                                            "X-Amz-Target": "AmazonEC2ContainerServiceV20141113.CreateService"},
                          b'{"cluster": "c", "serviceName": "s"}')
-    assert call == Call("ecs", "CreateService", {"cluster": "c", "serviceName": "s"})
+    assert call == Call("ecs", "CreateService", {"cluster": "c", "serviceName": "s"}, "ap-northeast-1")
 
 
 def test_parse_a_rest_request():
     call = parse_request("GET", "/2013-04-01/hostedzone/Z1", "", {"Authorization": AUTH.format(svc="route53")}, b"")
-    assert call == Call("route53", "GET /2013-04-01/hostedzone/Z1", {})
+    assert call == Call("route53", "GET /2013-04-01/hostedzone/Z1", {}, "ap-northeast-1")
 
 
 # -- which requests start a transition ---------------------------------------------------

@@ -64,6 +64,15 @@ class FakeAws:
         self.policies = {}
         self.describe_states = []  # successive DescribeServices overrides while waiting
         self.stopped = []
+        self.service_linked_role = False
+
+    # -- iam -------------------------------------------------------------------------
+    def get_role(self, client, name):
+        return {"RoleName": name} if self.service_linked_role else None
+
+    def create_service_linked_role(self, client, service):
+        self.writes.append(f"create_service_linked_role:{service}")
+        self.service_linked_role = True
 
     # -- ecs -------------------------------------------------------------------------
     def describe_cluster(self, client, name):
@@ -273,6 +282,8 @@ def fake(monkeypatch):
     for name in ("describe_scalable_targets", "register_scalable_target", "describe_scaling_policies",
                  "put_target_tracking_policy", "delete_scaling_policy"):
         monkeypatch.setattr(mod.aas, name, getattr(fake, name))
+    for name in ("get_role", "create_service_linked_role"):
+        monkeypatch.setattr(mod.iam, name, getattr(fake, name))
     clock = FakeTime()
     monkeypatch.setattr(mod, "time", clock)
     fake.clock = clock

@@ -21,7 +21,12 @@ ARGS = {"name": "t-dev-waf", "rules": RULES, "description": "Edge protection of 
 
 @pytest.fixture
 def fake(monkeypatch):
-    return install(monkeypatch, FakeWaf(), wafv2)
+    fake = install(monkeypatch, FakeWaf(), wafv2)
+    fake.waited = []
+    # The association waits for the load balancer to be active: record it in the order of the writes.
+    monkeypatch.setattr(wafv2_web_acl.elbv2, "wait_active",
+                        lambda client, arn: fake.waited.append((arn, len(fake.writes))))
+    return fake
 
 
 def args(**changes):
@@ -157,6 +162,9 @@ def test_resource_arns_put_the_acl_in_front_of_them_once(run_module, fake):
     again = run_module(wafv2_web_acl, args(resource_arns=[ALB]))
     assert again["changed"] is False and again["associations"] == {ALB: first["arn"]}
     assert [w for w in fake.writes if w.startswith("associate")] == [f"associate_web_acl:{ALB}"]
+    # The load balancer was waited for (to be active) once, right before it was associated, never in check mode.
+    associated_at = fake.writes.index(f"associate_web_acl:{ALB}")
+    assert fake.waited == [(ALB, associated_at)]
 
 
 def test_a_resource_behind_another_acl_is_moved_and_a_planned_one_is_refused_outside_check_mode(run_module, fake):
