@@ -553,8 +553,12 @@ def serve(port: int, profile: str, scale: float, refuse: bool, strict: dict | No
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
+    from moto.iam import models as iam_models
+
     from tools import strict_aws
 
+    # AWS names ECS's service-linked role AWSServiceRoleForECS; moto spells it "...Forecs".
+    iam_models.SERVICE_NAME_CONVERSION.setdefault("ecs", "ECS")
     os.environ.setdefault("MOTO_PORT", str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)

@@ -116,7 +116,10 @@ class MotoState:
     def create_service_linked_role(self, service: str) -> None:
         from moto.iam.models import iam_backends
 
-        iam_backends[self.account_id]["global"].create_service_linked_role(service, "", "")
+        try:
+            iam_backends[self.account_id]["global"].create_service_linked_role(service, "", "")
+        except Exception:  # moto's EntityAlreadyExists: another call created it meanwhile
+            pass
 
     def parameter_type(self, region: str, name: str) -> str | None:
         from moto.ssm.models import ssm_backends
