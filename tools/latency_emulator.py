@@ -550,10 +550,9 @@ class LatencyMiddleware:
 
 # -- process management (like tools.emulator) --------------------------------
 def serve(port: int, profile: str, scale: float, refuse: bool, strict: dict | None = None) -> None:
+    from moto.iam import models as iam_models
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
-
-    from moto.iam import models as iam_models
 
     from tools import strict_aws
 

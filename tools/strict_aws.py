@@ -16,6 +16,7 @@ where a rule depends on it (does the service-linked role exist, what type has th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -116,10 +117,9 @@ class MotoState:
     def create_service_linked_role(self, service: str) -> None:
         from moto.iam.models import iam_backends
 
-        try:
+        # moto's EntityAlreadyExists: another call created it meanwhile.
+        with contextlib.suppress(Exception):
             iam_backends[self.account_id]["global"].create_service_linked_role(service, "", "")
-        except Exception:  # moto's EntityAlreadyExists: another call created it meanwhile
-            pass
 
     def parameter_type(self, region: str, name: str) -> str | None:
         from moto.ssm.models import ssm_backends
