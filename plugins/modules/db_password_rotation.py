@@ -52,9 +52,19 @@ options:
     elements: str
     default: []
   wait_timeout:
-    description: Seconds to wait for the cluster to be available again after the change.
+    description: Seconds to wait for the cluster to apply the new password after the change.
     type: int
     default: 900
+  wait_delay:
+    description:
+      - Seconds between two looks at the cluster while it applies the new password; the first look is
+        after one delay.
+      - After C(ModifyDBCluster) the cluster still reads C(available) for a moment, with the password in
+        C(PendingModifiedValues), then C(resetting-master-credentials), then C(available) again. The new
+        password is stored in the main parameter (and the services redeployed) only once the cluster is
+        C(available) with no password pending.
+    type: int
+    default: 10
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -92,27 +102,48 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ec
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, record_retry
 from ansible_collections.solo_saving.infra.plugins.module_utils.passwords import generate_value
-
-BUSY_STATES = ("resetting-master-credentials", "modifying", "backing-up")
 
 
 class RotationError(Exception):
     pass
 
 
-def wait_available(rds, identifier, timeout, sleep=time.sleep, clock=time.monotonic):
-    deadline = clock() + timeout
-    status = None
-    while clock() < deadline:
-        cluster = rds_api.describe_db_cluster(rds, identifier)
-        status = cluster.get("Status") if cluster else None
-        if status == "available":
-            return
-        sleep(10)
-    raise RotationError(f"cluster {identifier} is still {status!r} after {timeout} s; the new password is in the "
-                        "pending parameter - run the rotation again to finish it")
+def password_state(cluster):
+    """What the cluster says of its master password: 'applied', or the state it is still in."""
+    if cluster is None:
+        return "missing"
+    status = cluster.get("Status")
+    if status != "available":
+        return str(status)
+    if "MasterUserPassword" in (cluster.get("PendingModifiedValues") or {}):
+        return "available, password pending"
+    return "applied"
+
+
+def wait_password_applied(rds, identifier, timeout, delay, sleep=None, clock=None):
+    """Wait until the cluster has applied a new master password; the states it went through.
+
+    Right after ModifyDBCluster the cluster still reads "available" (the password pending), then
+    "resetting-master-credentials", then "available" again: waiting for "available" alone can end
+    before the reset has even started.
+    """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    started = clock()
+    seen = []
+    while True:
+        sleep(delay)
+        state = password_state(rds_api.describe_db_cluster(rds, identifier))
+        if state == "applied":
+            return seen
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        record_retry(f"cluster {state}", "wait until the cluster has applied the new master password", delay)
+        if clock() - started >= timeout:
+            raise RotationError(f"cluster {identifier} is still {state!r} after {timeout} s; the new password is in "
+                                "the pending parameter - run the rotation again to finish it")
 
 
 def rotate(module, ssm, rds, ecs):
@@ -146,7 +177,7 @@ def rotate(module, ssm, rds, ecs):
     actions.append(f"set the new master password on cluster {params['cluster_identifier']}")
     if not module.check_mode:
         rds_api.modify_db_cluster(rds, params["cluster_identifier"], MasterUserPassword=value, ApplyImmediately=True)
-        wait_available(rds, params["cluster_identifier"], params["wait_timeout"])
+        wait_password_applied(rds, params["cluster_identifier"], params["wait_timeout"], params["wait_delay"])
 
     actions.append(f"store the new password in {name}")
     version = None
@@ -175,6 +206,7 @@ def main():
         ecs_cluster=dict(type="str", default=""),
         ecs_services=dict(type="list", elements="str", default=[]),
         wait_timeout=dict(type="int", default=900),
+        wait_delay=dict(type="int", default=10),
     )
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["ecs_services"] and not module.params["ecs_cluster"]:

@@ -21,6 +21,8 @@ class Fakes:
         self.deployed = []
         self.writes = []
         self.fail_overwrite = False
+        # What DescribeDBClusters answers after ModifyDBCluster, in turn (then self.cluster).
+        self.after_modify = []
 
     def get_parameter_value(self, client, name, decrypt=True):
         return self.params.get(name)
@@ -44,6 +46,10 @@ class Fakes:
         self.params.pop(name, None)
 
     def describe_db_cluster(self, client, identifier):
+        if self.after_modify and "modify cluster" in self.writes:
+            state = self.after_modify.pop(0)
+            self.writes.append(f"read cluster: {state.get('Status')}")
+            return state
         return self.cluster
 
     def modify_db_cluster(self, client, identifier, **changes):
@@ -64,6 +70,8 @@ def fakes(monkeypatch, run_module):
                        (rotation.ecs_api, ("update_service",))):
         for name in names:
             monkeypatch.setattr(api, name, getattr(fake, name))
+    fake.sleeps = []
+    monkeypatch.setattr(rotation.time, "sleep", fake.sleeps.append)
     return fake
 
 
@@ -117,16 +125,30 @@ def test_missing_cluster(run_module, fakes):
         run_module(rotation, ARGS)
 
 
-def test_wait_fails_clearly_on_timeout():
-    class Rds:
-        pass
-
+def test_wait_fails_clearly_on_timeout(monkeypatch):
     clock = iter(range(0, 10000, 100))
-    original = rotation.rds_api.describe_db_cluster
-    rotation.rds_api.describe_db_cluster = lambda client, identifier: {"Status": "resetting-master-credentials"}
-    try:
-        with pytest.raises(rotation.RotationError, match=r"cluster c is still 'resetting-master-credentials' after "
-                                                         r"300 s; the new password is in the pending parameter"):
-            rotation.wait_available(Rds(), "c", 300, sleep=lambda s: None, clock=lambda: next(clock))
-    finally:
-        rotation.rds_api.describe_db_cluster = original
+    monkeypatch.setattr(rotation.rds_api, "describe_db_cluster",
+                        lambda client, identifier: {"Status": "resetting-master-credentials"})
+    with pytest.raises(rotation.RotationError, match=r"cluster c is still 'resetting-master-credentials' after "
+                                                     r"300 s; the new password is in the pending parameter"):
+        rotation.wait_password_applied(object(), "c", 300, 10, sleep=lambda s: None, clock=lambda: next(clock))
+
+
+def test_the_main_parameter_waits_until_the_cluster_has_applied_the_password(run_module, fakes):
+    """AWS: "available" with the password pending, then resetting-master-credentials, then available."""
+    fakes.after_modify = [{"Status": "available", "PendingModifiedValues": {"MasterUserPassword": "****"}},
+                          {"Status": "resetting-master-credentials"}, {"Status": "resetting-master-credentials"},
+                          {"Status": "available", "PendingModifiedValues": {}}]
+    result = run_module(rotation, {**ARGS, "wait_delay": 3})
+    assert fakes.writes == ["create /p/e/db/password-pending", "modify cluster", "read cluster: available",
+                            "read cluster: resetting-master-credentials", "read cluster: resetting-master-credentials",
+                            "read cluster: available", "overwrite /p/e/db/password",
+                            "delete /p/e/db/password-pending", "deploy p-e-backend"]
+    assert fakes.sleeps == [3, 3, 3, 3]
+    assert [(r["condition"], r["tries"]) for r in result["retried"]] == [
+        ("cluster available, password pending", 1), ("cluster resetting-master-credentials", 2)]
+
+
+def test_the_first_look_at_the_cluster_is_one_delay_after_the_change(run_module, fakes):
+    run_module(rotation, {**ARGS, "wait_delay": 7})
+    assert fakes.sleeps == [7]
