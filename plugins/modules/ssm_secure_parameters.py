@@ -242,14 +242,13 @@ class SecureParameters(Plan):
             self.secret(spec.get("value"))
         names = [spec["name"] for spec in specs]
         meta = api.describe_parameters(self.client, names) if names else {}
+        self.refuse_other_types(meta)
         rewrite_reasons = {}
         for spec in specs:
             found = meta.get(spec["name"])
             if found is None:
                 continue
             reasons = []
-            if found.get("Type") != "SecureString":
-                reasons.append(f"type {found.get('Type')} -> SecureString")
             if not self.same_key(found.get("KeyId")):
                 reasons.append(f"KMS key {found.get('KeyId') or DEFAULT_KEY} -> {self.key_id or DEFAULT_KEY}")
             rewrite_reasons[spec["name"]] = reasons
@@ -292,6 +291,23 @@ class SecureParameters(Plan):
                     result[spec["key"]].update(arn=fresh[spec["name"]]["ARN"],
                                                version=fresh[spec["name"]]["Version"])
         return {"path": self.path, "kms_key_id": self.key_id, "parameters": result}
+
+    @staticmethod
+    def refuse_other_types(meta):
+        """Fail, before any write, on parameters of another type than SecureString.
+
+        AWS cannot change a parameter's type (PutParameter answers HierarchyTypeMismatchException),
+        and deleting one to create it again would lose its value if the run stopped in between.
+        """
+        wrong = sorted((name, m.get("Type")) for name, m in meta.items() if m.get("Type") != "SecureString")
+        if wrong:
+            listed = ", ".join(f"{name} ({kind})" for name, kind in wrong)
+            first = wrong[0][0]
+            raise ParameterError(
+                f"{listed}: not a SecureString, and AWS cannot change a parameter's type. Keep its value and "
+                f"recreate it: aws ssm get-parameter --name {first} --query Parameter.Value --output text; "
+                f"aws ssm delete-parameter --name {first}; aws ssm put-parameter --name {first} --type "
+                "SecureString --value <the value>; then run again. Nothing was changed.")
 
     def create(self, spec):
         how = {"generate": "a generated value", "value": "the inventory's value",

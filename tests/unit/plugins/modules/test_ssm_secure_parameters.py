@@ -223,13 +223,20 @@ def test_a_key_reported_as_an_arn_matches_the_alias_that_names_it(run_module, fa
     assert run_module(mod, {**ARGS, "kms_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"})["changed"] is False
 
 
-def test_a_plain_string_parameter_becomes_a_secure_string_with_the_same_value(run_module, fake):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_plain_string_parameter_is_refused_before_any_write(run_module, fake, check_mode):
+    """AWS answers HierarchyTypeMismatchException to a PutParameter that changes the type."""
     fake.params["/t/dev/db_password"] = {"Value": "Plain-Text-Password-0123456789", "Type": "String", "KeyId": None,
                                          "Version": 3}
-    result = run_module(mod, ARGS)
-    assert "rewrite /t/dev/db_password: type String -> SecureString" in result["actions"]
-    assert fake.params["/t/dev/db_password"] == {"Value": "Plain-Text-Password-0123456789", "Type": "SecureString",
-                                                 "KeyId": "alias/aws/ssm", "Version": 4}
+    with pytest.raises(ModuleFail) as failed:
+        run_module(mod, ARGS, check_mode=check_mode)
+    message = failed.value.result["msg"]
+    assert message.startswith("/t/dev/db_password (String): not a SecureString, and AWS cannot change a parameter's "
+                              "type. Keep its value and recreate it: aws ssm get-parameter --name /t/dev/db_password")
+    assert message.endswith("then run again. Nothing was changed.")
+    assert fake.writes == []
+    assert fake.params["/t/dev/db_password"]["Type"] == "String"
+    assert "Plain-Text-Password-0123456789" not in json.dumps(failed.value.result)
 
 
 def test_missing_tags_are_added_and_arns_come_from_describe_when_aws_reports_them(run_module, fake):
