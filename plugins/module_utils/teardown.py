@@ -33,6 +33,7 @@ ORDER = (
     "certificate",          # free once the listener is gone
     "db-instance",
     "db-cluster",           # after its instances; final snapshot here
+    "db-log-group",         # RDS writes /aws/rds/cluster/<id>/... until its cluster is gone
     "db-snapshot",
     "db-subnet-group",      # free once the cluster is gone
     "db-parameter-group",
@@ -60,6 +61,7 @@ LABELS = {
     "alarm": "CloudWatch alarm",
     "sns-topic": "SNS topic",
     "log-group": "log group",
+    "db-log-group": "log group",
     "iam-role": "IAM role",
     "dns-record": "DNS record",
     "web-acl": "web ACL",

@@ -560,11 +560,12 @@ class StackTeardown(Plan):
     def discover_logs(self, ecs_clusters, db_clusters):
         c = self.client("logs")
         found = []
-        # Created by AWS for the environment's clusters, untagged: theirs by name.
-        contained = [f"/aws/ecs/containerinsights/{name}/" for name in ecs_clusters]
-        contained += [f"/aws/rds/cluster/{ident}/" for ident in db_clusters]
-        for prefix in contained:
-            found.extend(Resource("log-group", name) for name in sorted(logs.describe_log_groups(c, prefix)))
+        # Created by AWS for the environment's clusters, untagged: theirs by name. RDS writes its exports
+        # until the cluster is deleted, so those go after it (db-log-group), or RDS creates them again.
+        contained = [("log-group", f"/aws/ecs/containerinsights/{name}/") for name in ecs_clusters]
+        contained += [("db-log-group", f"/aws/rds/cluster/{ident}/") for ident in db_clusters]
+        for kind, prefix in contained:
+            found.extend(Resource(kind, name) for name in sorted(logs.describe_log_groups(c, prefix)))
         for prefix in (f"/ecs/{self.prefix}", f"/aws/ecs/{self.prefix}", self.prefix, f"aws-waf-logs-{self.prefix}"):
             for name in sorted(logs.describe_log_groups(c, prefix)):
                 if self.ours(logs.list_tags(c, name)):
@@ -632,7 +633,7 @@ class StackTeardown(Plan):
             if not service:
                 return None
             return Resource(kind, ident, service["Name"], data={"namespace": service.get("NamespaceId")})
-        if kind == "log-group":
+        if kind in ("log-group", "db-log-group"):
             return Resource(kind, ident) if ident in logs.describe_log_groups(self.client("logs"), ident) else None
         if kind == "ssm-parameter":
             return Resource(kind, ident) if ident in ssm.describe_parameters(self.client("ssm"), [ident]) else None
@@ -827,6 +828,8 @@ class StackTeardown(Plan):
         for group in groups:
             self.act(f"delete log group {group.name}", logs.delete_log_group, self.client("logs"), group.ident)
             self.done(group)
+
+    delete_db_log_group = delete_log_group
 
     def delete_iam_role(self, roles):
         c = self.client("iam")

@@ -532,6 +532,11 @@ def test_a_run_deletes_in_dependency_order_and_leaves_nothing(world):
         < first("delete_certificate")
     assert first("delete_db_instance") < first("delete_db_cluster") < first("delete_automated_cluster_snapshot") \
         < first("delete_db_subnet_group") < first("delete_db_cluster_parameter_group")
+    # RDS writes its log exports until the cluster is gone: that log group goes after it, the others before.
+    log_deletes = [args[0] for args in world.write_args("delete_log_group")]
+    rds_log = len(writes) - 1 - writes[::-1].index("delete_log_group")
+    assert log_deletes[-1] == "/aws/rds/cluster/p-dev-db/postgresql"
+    assert first("delete_log_group") < first("delete_db_cluster") < rds_log
     assert first("delete_vpc_endpoint") < first("delete_network_interface") < first("revoke_rules") \
         < first("delete_security_group") < first("disassociate_route_table") < first("delete_route_table") \
         < first("delete_subnet") < first("detach_internet_gateway") < first("delete_internet_gateway") \
