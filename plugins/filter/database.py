@@ -121,6 +121,8 @@ def _version_errors(spec, errors):
     if not isinstance(extra, list):
         errors.append("database_extra_engine_versions must be a list of versions such as ['16.11']")
         extra = []
+    if spec.get("versions_checked_by_aws") and re.fullmatch(r"\d+\.\d+", version):
+        return  # the pre-flight asks AWS (DescribeDBEngineVersions): the list here only stands in for it offline
     if version in known_versions(extra):
         return
     major = version.split(".", maxsplit=1)[0]
@@ -267,7 +269,9 @@ def database_errors(spec):
     reader_count, is_production, deletion_protection, backup_retention_days,
     backup_window, maintenance_window, log_exports, db_name, cluster_parameters,
     kms_key_id, performance_insights, performance_insights_retention,
-    parameter_names ({variable: SSM name}), wait_timeout, wait_delay.
+    parameter_names ({variable: SSM name}), wait_timeout, wait_delay,
+    versions_checked_by_aws (the pre-flight asks AWS which versions exist: only the
+    version's shape is checked here).
     """
     errors = []
     _version_errors(spec, errors)

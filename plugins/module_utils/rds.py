@@ -36,6 +36,15 @@ def describe_db_cluster(client, identifier):
     return client.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
 
 
+@aws_call("list the engine versions")
+def describe_db_engine_versions(client, engine):
+    """Every available version of ``engine`` in the region (EngineVersion, SupportsServerlessV2, ...)."""
+    versions = []
+    for page in client.get_paginator("describe_db_engine_versions").paginate(Engine=engine):
+        versions.extend(page.get("DBEngineVersions", []))
+    return versions
+
+
 @aws_call("create the DB cluster")
 def create_db_cluster(client, **params):
     return client.create_db_cluster(**params)["DBCluster"]

@@ -169,3 +169,17 @@ def test_layout_filter_rejects_bad_input(args, message):
 def test_errors_filter_rejects_a_non_mapping():
     with pytest.raises(AnsibleFilterError, match="database_errors expects a mapping, got list"):
         FilterModule().filters()["database_errors"]([])
+
+
+@pytest.mark.parametrize("version, checked_by_aws, error", [
+    ("16.99", True, None),  # the pre-flight asks AWS: a version newer than the list passes here
+    ("16.99", False, "database_engine_version = '16.99' is not a known Aurora PostgreSQL version"),
+    ("sixteen", True, "database_engine_version = 'sixteen' is not a known Aurora PostgreSQL version"),
+    ("16", True, "database_engine_version = '16' is not a known Aurora PostgreSQL version"),
+])
+def test_the_offline_version_list_stands_in_only_where_aws_is_not_asked(version, checked_by_aws, error):
+    errors = database_errors(spec(engine_version=version, versions_checked_by_aws=checked_by_aws))
+    if error is None:
+        assert errors == []
+    else:
+        assert len(errors) == 1 and errors[0].startswith(error)

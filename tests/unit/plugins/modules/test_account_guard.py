@@ -47,3 +47,40 @@ def test_an_sts_error_fails_with_aws_details(run_module, monkeypatch):
     monkeypatch.setattr(sts, "get_caller_identity", broken)
     with pytest.raises(ModuleFail, match="Failed to ask STS"):
         run_module(account_guard, {"account_id": "123456789012"})
+
+
+# -- the Aurora engine version, asked of AWS (real AWS only: the emulator lacks the call) -----------------
+VERSIONS = [{"EngineVersion": "15.4", "SupportsServerlessV2": True},
+            {"EngineVersion": "16.1", "SupportsServerlessV2": False},
+            {"EngineVersion": "16.6", "SupportsServerlessV2": True},
+            {"EngineVersion": "16.8", "SupportsServerlessV2": True}]
+
+
+@pytest.fixture
+def engines(monkeypatch, calls):
+    from ansible_collections.solo_saving.infra.plugins.module_utils import rds
+
+    monkeypatch.setattr(rds, "describe_db_engine_versions",
+                        lambda client, engine: calls.append(f"DescribeDBEngineVersions {engine}") or VERSIONS)
+    return calls
+
+
+def test_an_offered_serverless_v2_version_passes(run_module, engines):
+    result = run_module(account_guard, {"account_id": "123456789012", "aurora_engine_version": "16.6"})
+    assert result["serverless_v2_versions"] == ["16.6", "16.8"]
+    assert engines == ["GetCallerIdentity", "DescribeDBEngineVersions aurora-postgresql"]
+
+
+@pytest.mark.parametrize("version, offered", [("16.1", "16.6, 16.8"), ("16.99", "16.6, 16.8"),
+                                              ("14.9", "none of that major version")])
+def test_a_version_without_serverless_v2_fails_naming_what_the_region_offers(run_module, engines, version, offered):
+    with pytest.raises(ModuleFail) as failure:
+        run_module(account_guard, {"account_id": "123456789012", "aurora_engine_version": version})
+    assert failure.value.result["msg"] == (
+        f"database_engine_version = '{version}': the region does not offer Aurora PostgreSQL {version} with "
+        f"Serverless v2 (it offers {offered}); pick one of those")
+
+
+def test_without_a_version_no_engine_call_is_made(run_module, engines):
+    run_module(account_guard, {"account_id": "123456789012"})
+    assert engines == ["GetCallerIdentity"]
