@@ -37,10 +37,16 @@ def get_role(client, name):
 
 
 @aws_call("create an IAM role")
-def create_role(client, name, path, description, trust_policy, tags, max_session_duration):
+def create_role(client, name, path, description, trust_policy, tags, max_session_duration, permissions_boundary=""):
+    extra = {"PermissionsBoundary": permissions_boundary} if permissions_boundary else {}
     return client.create_role(RoleName=name, Path=path, Description=description,
                               AssumeRolePolicyDocument=json.dumps(trust_policy), Tags=tags,
-                              MaxSessionDuration=max_session_duration)["Role"]
+                              MaxSessionDuration=max_session_duration, **extra)["Role"]
+
+
+@aws_call("set the permissions boundary of an IAM role", retry_codes=IAM_RETRY_CODES)
+def put_role_permissions_boundary(client, name, arn):
+    client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
 
 
 @aws_call("update an IAM role", retry_codes=IAM_RETRY_CODES)

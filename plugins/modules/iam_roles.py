@@ -16,6 +16,8 @@ description:
     list is removed - so a role holds what the inventory says and nothing more (least privilege by construction).
   - Policies are compared as documents (key order, one-element lists written as scalars and the order of actions
     do not matter), so a re-run changes nothing.
+  - With I(permissions_boundary), every role is created with that permissions boundary, and a role found with
+    another one (or none) gets it; the deployer's IAM policy allows role changes only on roles that carry it.
   - In check mode nothing is written; a role that would be created is returned with its ARN as AWS will build it
     when I(account_id) is given, else with a C(planned:iam-role:<name>) identifier.
   - One call for every role of a layer replaces a pair of C(amazon.aws.iam_role) / C(amazon.aws.iam_policy) tasks
@@ -58,6 +60,12 @@ options:
         description: Maximum session duration in seconds (3600-43200).
         type: int
         default: 3600
+  permissions_boundary:
+    description:
+      - ARN of the managed policy set as the permissions boundary of every role; empty for none.
+      - The boundary is created once by the account owner (C(docs/iam/) of the project).
+    type: str
+    default: ""
   account_id:
     description: The account id, to return the ARN of a role that check mode plans to create.
     type: str
@@ -95,6 +103,7 @@ EXAMPLES = r"""
               - Effect: Allow
                 Action: ecr:GetAuthorizationToken
                 Resource: "*"
+    permissions_boundary: arn:aws:iam::123456789012:policy/solo-saving-permissions-boundary
     tags:
       Project: solo-saving
   register: roles
@@ -152,13 +161,14 @@ class IamRoles(Plan):
             "inline_policies": {k: normalize_policy(v) for k, v in sorted(spec["inline_policies"].items())},
             "managed_policy_arns": sorted(spec["managed_policy_arns"]),
             "max_session_duration": spec["max_session_duration"],
+            "permissions_boundary": self.params["permissions_boundary"],
         }
         role = api.get_role(self.client, name)
         if role is None:
             self.before[name] = None
             created = self.act(f"create IAM role {name}", api.create_role, self.client, name, spec["path"],
                                spec["description"], spec["assume_role_policy"], tag_list(self.tags),
-                               spec["max_session_duration"])
+                               spec["max_session_duration"], permissions_boundary=self.params["permissions_boundary"])
             for policy_name, document in sorted(spec["inline_policies"].items()):
                 self.act(f"put inline policy {policy_name} on IAM role {name}", api.put_role_policy, self.client,
                          name, policy_name, document)
@@ -178,7 +188,12 @@ class IamRoles(Plan):
             "inline_policies": {k: normalize_policy(v) for k, v in sorted(inline.items())},
             "managed_policy_arns": sorted(attached),
             "max_session_duration": role.get("MaxSessionDuration", 3600),
+            "permissions_boundary": (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", ""),
         }
+        boundary = self.params["permissions_boundary"]
+        if boundary and self.before[name]["permissions_boundary"] != boundary:
+            self.act(f"set the permissions boundary of IAM role {name} to {boundary}",
+                     api.put_role_permissions_boundary, self.client, name, boundary)
         if not policies_equal(role.get("AssumeRolePolicyDocument"), spec["assume_role_policy"]):
             self.act(f"update the trust policy of IAM role {name}", api.update_assume_role_policy, self.client, name,
                      spec["assume_role_policy"])
@@ -228,6 +243,7 @@ def main():
             managed_policy_arns=dict(type="list", elements="str", default=[]),
             max_session_duration=dict(type="int", default=3600),
         )),
+        permissions_boundary=dict(type="str", default=""),
         account_id=dict(type="str", default=""),
         partition=dict(type="str", default="aws"),
         tags=dict(type="dict", default={}),

@@ -36,14 +36,21 @@ class FakeIam:
     def get_role(self, client, name):
         return copy.deepcopy(self.roles.get(name))
 
-    def create_role(self, client, name, path, description, trust, tags, duration):
+    def create_role(self, client, name, path, description, trust, tags, duration, permissions_boundary=""):
         self.writes.append(f"create_role:{name}")
         self.roles[name] = {"RoleName": name, "Path": path, "Description": description,
+                            **({"PermissionsBoundary": {"PermissionsBoundaryType": "Policy",
+                                                        "PermissionsBoundaryArn": permissions_boundary}}
+                               if permissions_boundary else {}),
                             "AssumeRolePolicyDocument": copy.deepcopy(trust), "Tags": tags,
                             "MaxSessionDuration": duration, "Arn": f"arn:aws:iam::123456789012:role{path}{name}",
                             "RoleId": f"AROA{len(self.roles)}"}
         self.policies[name], self.attached[name] = {}, []
         return copy.deepcopy(self.roles[name])
+
+    def put_role_permissions_boundary(self, client, name, arn):
+        self.writes.append(f"put_boundary:{name}")
+        self.roles[name]["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
 
     def update_role(self, client, name, description, duration):
         self.writes.append(f"update_role:{name}")
@@ -177,3 +184,24 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
     with pytest.raises(ModuleFail) as failure:
         run_module(mod, ARGS)
     assert failure.value.result["msg"] == "Failed to read an IAM role"
+
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/t-permissions-boundary"
+
+
+def test_every_role_is_created_with_the_permissions_boundary(run_module, fake):
+    result = run_module(mod, {**ARGS, "permissions_boundary": BOUNDARY})
+    assert {n: r["PermissionsBoundary"]["PermissionsBoundaryArn"] for n, r in fake.roles.items()} == {
+        "t-backend-execution": BOUNDARY, "t-backend-task": BOUNDARY}
+    again = run_module(mod, {**ARGS, "permissions_boundary": BOUNDARY})
+    assert again["changed"] is False and result["changed"] is True
+
+
+def test_a_role_without_the_boundary_gets_it(run_module, fake):
+    run_module(mod, ARGS)
+    plan = run_module(mod, {**ARGS, "permissions_boundary": BOUNDARY}, check_mode=True, diff=True)
+    assert plan["actions"] == [f"set the permissions boundary of IAM role t-backend-execution to {BOUNDARY}",
+                               f"set the permissions boundary of IAM role t-backend-task to {BOUNDARY}"]
+    assert plan["diff"]["before"]["t-backend-task"]["permissions_boundary"] == ""
+    run_module(mod, {**ARGS, "permissions_boundary": BOUNDARY})
+    assert fake.writes[-2:] == ["put_boundary:t-backend-execution", "put_boundary:t-backend-task"]
