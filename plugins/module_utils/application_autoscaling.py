@@ -4,9 +4,25 @@
 
 from __future__ import annotations
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import Condition, aws_call
 
 ECS_DIMENSION = "ecs:service:DesiredCount"
+
+# Not yet: a service created a moment ago is unknown to Application Auto Scaling, its service-linked
+# role (created by the first RegisterScalableTarget) is not assumable yet, or another change of the
+# same target is under way (ConcurrentUpdateException, documented as retryable). Other
+# ValidationExceptions are real errors and fail at once.
+NOT_READY = [
+    Condition("ValidationException", message="doesn't exist", why="ECS has not told Auto Scaling of the service yet"),
+    Condition("ValidationException", message="assume", why="IAM is still propagating the service-linked role"),
+    Condition("ValidationException", message="service linked role", why="IAM is still propagating the role"),
+    Condition("ConcurrentUpdateException", why="another change of the scalable target is under way"),
+]
+POLICY_NOT_READY = [
+    Condition("ObjectNotFoundException", why="the scalable target registered a moment ago is not visible yet"),
+    Condition("FailedResourceAccessException", why="IAM is still propagating the service-linked role"),
+    Condition("ConcurrentUpdateException", why="another change of the scalable target is under way"),
+]
 
 
 def _paginate(client, operation, key, **kwargs):
@@ -26,7 +42,7 @@ def describe_scalable_targets(client, resource_ids):
     return {t["ResourceId"]: t for t in targets}
 
 
-@aws_call("register a scalable target", retry_codes=["ValidationException"])
+@aws_call("register a scalable target", retry_codes=NOT_READY)
 def register_scalable_target(client, resource_id, min_capacity, max_capacity, tags=None):
     args = {"ServiceNamespace": "ecs", "ResourceId": resource_id, "ScalableDimension": ECS_DIMENSION,
             "MinCapacity": min_capacity, "MaxCapacity": max_capacity}
@@ -41,7 +57,7 @@ def describe_scaling_policies(client, resource_id):
                      ResourceId=resource_id, ScalableDimension=ECS_DIMENSION)
 
 
-@aws_call("put a target-tracking scaling policy", retry_codes=["ObjectNotFoundException"])
+@aws_call("put a target-tracking scaling policy", retry_codes=POLICY_NOT_READY)
 def put_target_tracking_policy(client, resource_id, name, configuration):
     client.put_scaling_policy(PolicyName=name, ServiceNamespace="ecs", ResourceId=resource_id,
                               ScalableDimension=ECS_DIMENSION, PolicyType="TargetTrackingScaling",

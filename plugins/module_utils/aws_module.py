@@ -45,7 +45,7 @@ LOADER_REGISTRY = "_solo_saving_infra_botocore_loaders"
 # botocore's standard retry mode (throttling of every protocol, 5xx, with jittered backoff and a
 # retry quota), the same for every client of every module. Ten attempts: at 30 % of calls throttled
 # a call still fails after them once in 170,000; aws_call then retries throttling a while longer.
-RETRY_CONFIG = {"mode": "standard", "max_attempts": 10}
+RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 10}
 
 
 def shared_loader(data_path):

@@ -55,6 +55,23 @@ def test_aws_config_is_merged_into_the_client_config(module_with):
     assert client.meta.config.retries["mode"] == "standard"
 
 
+def test_every_client_retries_in_botocores_standard_mode(module_with):
+    client = module_with(region="ap-northeast-1").client("ecs")
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
+
+
+def test_a_module_reports_what_it_waited_for(module_with):
+    from ansible_collections.solo_saving.infra.plugins.module_utils import common
+
+    module = module_with(region="ap-northeast-1")
+    assert common.RETRIED == {}  # a module starts with nothing waited for
+    common.record_retry("WAFUnavailableEntityException", "associate the web ACL with a resource", 4.0)
+    assert module._with_retries({"changed": True})["retried"] == [
+        {"condition": "WAFUnavailableEntityException", "call": "associate the web ACL with a resource", "tries": 1,
+         "seconds": 4.0}]
+    common.RETRIED.clear()
+
+
 def test_a_missing_region_fails_with_the_module_name(module_with, monkeypatch):
     for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(var, raising=False)
