@@ -213,6 +213,7 @@ class StrictProfile:
             self._born: dict[tuple[str, str], float] = {}
             self._locked_once: set[str] = set()
             self.refused: dict[str, int] = {}
+            self.hazards: list[str] = []
             self._random = random.Random(self.seed)
 
     def now(self) -> float:
@@ -249,7 +250,7 @@ class StrictProfile:
         return {"time_scale": self.time_scale, "throttle": self.throttle, "seed": self.seed,
                 "rules": {name: {"window": self.windows[name], "scaled": round(self.window(name), 3),
                                  "on": self.on(name)} for name in RULES},
-                "refused": dict(self.refused)}
+                "refused": dict(self.refused), "hazards": list(self.hazards)}
 
     # -- before moto ---------------------------------------------------------------------------------
     def refusal(self, call, json_protocol: bool) -> Answer | None:
@@ -267,7 +268,7 @@ class StrictProfile:
 
     def _rule_refusal(self, call) -> Answer | None:
         svc, action, params = call.service, call.action, call.params
-        if svc == "ec2" and self.on("ec2_eventual_consistency") and action not in EC2_CREATES:
+        if svc == "ec2" and self.on("ec2_eventual_consistency"):
             for key, value in params.items():
                 if key.startswith("Filter.") or not isinstance(value, str):
                     continue
@@ -350,10 +351,11 @@ class StrictProfile:
 
     # -- after moto ----------------------------------------------------------------------------------
     def observe(self, call, status: int, body: bytes) -> None:
-        """Start the clocks of what a successful call created or changed."""
+        """Start the clocks of what a successful call created or changed; note hazards."""
         if status >= 300:
             return
         svc, action, params = call.service, call.action, call.params
+        self._note_hazards(call)
         if svc == "ec2" and action in EC2_CREATES:
             match = re.search(rb"<%s>([^<]+)</%s>" % ((EC2_CREATES[action].encode(),) * 2), body)
             if match:
@@ -377,6 +379,22 @@ class StrictProfile:
             operation = _json(body).get("OperationId")
             if operation:
                 self._mark("operation", operation)
+
+    def _note_hazards(self, call) -> None:
+        """What AWS accepts but leaves the stack broken: a password stored, or tasks started to read it,
+        while the cluster has not applied it yet (their connections would fail)."""
+        svc, action, params = call.service, call.action, call.params
+        writes_secret = svc == "ssm" and action == "PutParameter" and params.get("Overwrite")
+        redeploys = svc == "ecs" and action == "UpdateService" and params.get("forceNewDeployment")
+        if not (writes_secret or redeploys):
+            return
+        for kind, ident in list(self._born):
+            phase = self._password_phase(ident) if kind == "password" else None
+            if phase:
+                what = (f"PutParameter {params.get('Name')}" if writes_secret
+                        else f"UpdateService {params.get('service')}")
+                with self._lock:
+                    self.hazards.append(f"{what} while cluster {ident}'s new master password was {phase}")
 
     def rewrite(self, call, body: bytes) -> bytes | None:
         """The response as AWS would answer it now; None when moto's stands."""
