@@ -51,7 +51,8 @@ RULES: dict[str, Rule] = {r.name: r for r in [
          "aws-cloudformation/cloudformation-coverage-roadmap #818; Amazon ECS Developer Guide, "
          "'Using service-linked roles for Amazon ECS'", 60),
     Rule("waf_nonexistent_while_provisioning",
-         "AssociateWebACL with a load balancer created moments ago answers WAFNonexistentItemException.",
+         "AssociateWebACL and GetWebACLForResource with a load balancer created moments ago answer "
+         "WAFNonexistentItemException.",
          "kubernetes-sigs/aws-load-balancer-controller #2022", 60),
     Rule("waf_association_unavailable",
          "AssociateWebACL and GetWebACLForResource answer WAFUnavailableEntityException for minutes after the "
@@ -293,7 +294,7 @@ class StrictProfile:
                 return self._count("ecs_service_linked_role", self._slr_error())
         if svc == "wafv2" and action in ("AssociateWebACL", "GetWebACLForResource"):
             resource = str(params.get("ResourceArn", ""))
-            if action == "AssociateWebACL" and self._young("alb", resource, "waf_nonexistent_while_provisioning"):
+            if self._young("alb", resource, "waf_nonexistent_while_provisioning"):
                 return self._count("waf_nonexistent_while_provisioning", json_error(
                     "WAFNonexistentItemException",
                     "AWS WAF couldn't perform the operation because your resource doesn't exist."))

@@ -143,9 +143,10 @@ def test_waf_cannot_see_a_new_load_balancer_then_cannot_use_it(clock):
     associate = call("wafv2", "AssociateWebACL", WebACLArn=ACL, ResourceArn=ALB)
     read = call("wafv2", "GetWebACLForResource", ResourceArn=ALB)
     assert code(strict.refusal(associate, True)) == (400, "WAFNonexistentItemException")
-    assert code(strict.refusal(read, True)) == (400, "WAFUnavailableEntityException")
+    assert code(strict.refusal(read, True)) == (400, "WAFNonexistentItemException")
     after(clock, RULES["waf_nonexistent_while_provisioning"].window)
     assert code(strict.refusal(associate, True)) == (400, "WAFUnavailableEntityException")
+    assert code(strict.refusal(read, True)) == (400, "WAFUnavailableEntityException")
     after(clock, RULES["waf_association_unavailable"].window - RULES["waf_nonexistent_while_provisioning"].window)
     assert strict.refusal(associate, True) is None and strict.refusal(read, True) is None
 
