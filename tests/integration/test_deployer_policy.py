@@ -143,12 +143,21 @@ def denials(requests, policies, boundary=None):
 
 def evaluate_runs(runs, labels, policy):
     index = runs["index"]
-    found, count = [], 0
+    found, evaluated = [], []
     for label in labels:
         requests = run_authorizations(runs["records"][label], index, label)
-        count += len(requests)
+        evaluated.extend(requests)
         found.extend(denials(requests, [policy]))
-    return found, count
+    return found, evaluated
+
+
+# Requests AWS authorizes beside a call, and condition keys, that the evaluation must have seen.
+BESIDE = {"ec2:CreateTags", "ecs:TagResource", "iam:PassRole", "iam:TagRole", "elasticloadbalancing:SetWebAcl",
+          "elasticloadbalancing:CreateWebACLAssociation", "elasticloadbalancing:DeleteWebACLAssociation",
+          "elasticloadbalancing:GetLoadBalancerWebACL", "ec2:DescribeRegions", "logs:CreateLogDelivery",
+          "iam:CreateServiceLinkedRole", "rds:AddTagsToResource", "ssm:AddTagsToResource"}
+KEYS = {"aws:RequestTag/Project", "aws:ResourceTag/Project", "aws:TagKeys", "ec2:CreateAction", "ecs:cluster",
+        "iam:PassedToService", "iam:PermissionsBoundary", "iam:AWSServiceName"}
 
 
 DEPLOYER_RUNS = ["site.yml --check (empty account)", "site.yml (cold)", "site.yml (no-op)",
@@ -174,15 +183,21 @@ def test_policies_are_well_formed_and_fit_managed_policies():
 
 @pytest.mark.slow
 def test_the_deployer_policy_allows_every_request_of_the_stack(runs):
-    found, count = evaluate_runs(runs, DEPLOYER_RUNS, load("deployer-policy.json"))
-    assert count > 500
+    found, evaluated = evaluate_runs(runs, DEPLOYER_RUNS, load("deployer-policy.json"))
+    assert len(evaluated) > 500
+    assert {r.action for r in evaluated} >= BESIDE
+    assert {k for r in evaluated for k in r.context} >= KEYS
+    # The og of CreateDBCluster, the VPC of CreateSubnet: resources AWS checks beside the one created.
+    assert any(r.action == "rds:CreateDBCluster" and ":og:default:aurora-postgresql-" in r.resource for r in evaluated)
+    assert any(r.action == "ec2:CreateSubnet" and ":vpc/vpc-" in r.resource
+               and r.context.get("aws:ResourceTag/Project") == "solo-saving" for r in evaluated)
     assert not found, f"{len(found)} denied:\n" + "\n".join(found)
 
 
 @pytest.mark.slow
 def test_the_plan_policy_runs_check_mode_and_the_verification(runs):
-    found, count = evaluate_runs(runs, PLAN_RUNS, load("plan-policy.json"))
-    assert count > 100
+    found, evaluated = evaluate_runs(runs, PLAN_RUNS, load("plan-policy.json"))
+    assert len(evaluated) > 100
     assert not found, f"{len(found)} denied:\n" + "\n".join(found)
 
 
@@ -199,8 +214,8 @@ def test_the_plan_policy_changes_nothing(runs):
 
 @pytest.mark.slow
 def test_the_image_push_policy_allows_the_push_and_nothing_of_the_stack(runs):
-    found, count = evaluate_runs(runs, PUSH_RUNS, load("image-push-policy.json"))
-    assert count >= 14
+    found, evaluated = evaluate_runs(runs, PUSH_RUNS, load("image-push-policy.json"))
+    assert len(evaluated) >= 14
     assert not found, "\n".join(found)
     stack = run_authorizations(runs["records"]["deploy.yml"], TagIndex(), "deploy")
     assert not [r for r in stack if r.action.startswith(("ecs:", "iam:"))

@@ -1,4 +1,4 @@
-"""Map recorded AWS requests to their IAM actions (tests/support/iam_requests.py builds on it).
+"""Map recorded AWS requests, and the operations the wrappers can call, to their IAM actions.
 
 The emulator's recorder keeps each request's method, URL, headers and body.
 The signing service (SigV4 credential scope) gives the IAM prefix; the action
@@ -91,3 +91,54 @@ def iam_action(record: dict) -> str | None:
         if op:
             return f"{prefix}:{op}"
     return f"{prefix}:?{record.get('method', 'GET')} {url.path}"
+
+# -- static view: the AWS operations the collection's code can call ---------------
+# botocore service names of the clients our code creates, with their IAM prefixes.
+SERVICES = {"ec2": "ec2", "rds": "rds", "ssm": "ssm", "sts": "sts", "elbv2": "elasticloadbalancing",
+            "wafv2": "wafv2", "acm": "acm", "route53": "route53", "ecs": "ecs",
+            "servicediscovery": "servicediscovery", "application-autoscaling": "application-autoscaling",
+            "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
+            "resourcegroupstaggingapi": "tag"}
+# module_utils file -> the service its wrappers talk to (when the operation name is ambiguous).
+FILE_SERVICE = {"ec2": "ec2", "rds": "rds", "aurora": "rds", "ssm": "ssm", "elbv2": "elbv2", "wafv2": "wafv2",
+                "acm": "acm", "route53": "route53", "dns": "route53", "ecs": "ecs",
+                "servicediscovery": "servicediscovery", "application_autoscaling": "application-autoscaling",
+                "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
+                "tagging": "resourcegroupstaggingapi"}
+
+
+@functools.cache
+def _operations_by_snake_name() -> dict[str, list[tuple[str, str]]]:
+    import botocore.session
+    from botocore import xform_name
+
+    session = botocore.session.get_session()
+    index: dict[str, list[tuple[str, str]]] = {}
+    for service, prefix in SERVICES.items():
+        for op in session.get_service_model(service).operation_names:
+            index.setdefault(xform_name(op), []).append((service, f"{prefix}:{op}"))
+    return index
+
+
+def code_operations(paths) -> dict[str, set[str]]:
+    """{'prefix:Action' candidates joined by '|': files} for every AWS operation named in ``paths``.
+
+    An operation is named by a method call (``client.describe_vpcs(``) or a string naming
+    a paginator or a generic helper's operation (``"describe_vpcs"``). Names several services
+    share (``list_tags_for_resource``) resolve through the file's service when it has one.
+    """
+    index = _operations_by_snake_name()
+    found: dict[str, set[str]] = {}
+    for path in paths:
+        text = path.read_text()
+        # Strings count only in snake case (verb_noun): a bare word such as "verify" is not an operation.
+        names = set(re.findall(r"\.([a-z][a-z0-9_]+)\(", text))
+        names |= set(re.findall(r"[\"']([a-z]+_[a-z0-9_]+)[\"']", text))
+        file_service = FILE_SERVICE.get(path.stem)
+        for name in names:
+            candidates = index.get(name)
+            if not candidates:
+                continue
+            chosen = [a for s, a in candidates if s == file_service] or [a for _, a in candidates]
+            found.setdefault("|".join(sorted(chosen)), set()).add(path.name)
+    return found

@@ -460,6 +460,8 @@ RESOURCES = {
     "elasticloadbalancing:AddTags": lambda p, c, s: [(p.get("_rtype", "loadbalancer/app/"), a)
                                                      for a in _list(p.get("ResourceArns"))],
     "elasticloadbalancing:DeleteListener": lambda p, c, s: [("listener/app", p["ListenerArn"])],
+    "elasticloadbalancing:DeleteRule": lambda p, c, s: [("listener-rule/app", p["RuleArn"])],
+    "elasticloadbalancing:SetIpAddressType": lambda p, c, s: [("loadbalancer/app/", p["LoadBalancerArn"])],
     "elasticloadbalancing:DeleteLoadBalancer": lambda p, c, s: [("loadbalancer/app/", p["LoadBalancerArn"])],
     "elasticloadbalancing:DeleteTargetGroup": lambda p, c, s: [("targetgroup", p["TargetGroupArn"])],
     "elasticloadbalancing:ModifyListener": lambda p, c, s: [("listener/app", p["ListenerArn"])],
@@ -476,6 +478,8 @@ RESOURCES = {
                  "PutRolePolicy", "TagRole", "UntagRole", "UpdateAssumeRolePolicy", "UpdateRole",
                  "UpdateRoleDescription")},
     "iam:PassRole": lambda p, c, s: [("role", _role(p["RoleArn"]))],
+    "iam:RemoveRoleFromInstanceProfile": lambda p, c, s: [
+        ("instance-profile", sar_arn("iam", "instance-profile", p["InstanceProfileName"]))],
     "iam:CreateServiceLinkedRole": lambda p, c, s: [("role", _role(
         LINKED_ROLE_OF_SERVICE.get(p["AWSServiceName"], f"AWSServiceRoleFor{p['AWSServiceName']}")))],
     "iam:GetPolicy": lambda p, c, s: [("policy", p["PolicyArn"])],
@@ -671,7 +675,8 @@ LINKED_ROLE_ON_FIRST_USE = {
 CLOUD_MAP_CALLS = {
     "servicediscovery:CreatePrivateDnsNamespace": [
         ("route53:CreateHostedZone", {}), ("route53:GetHostedZone", {"_zone": "*"}),
-        ("route53:ListHostedZonesByName", {}), ("ec2:DescribeVpcs", {}), ("ec2:DescribeRegions", {})],
+        ("route53:ChangeResourceRecordSets", {"_zone": "*"}), ("route53:ListHostedZonesByName", {}),
+        ("ec2:DescribeVpcs", {}), ("ec2:DescribeRegions", {}), ("ec2:DescribeVpcAttribute", {"VpcId": "Vpc"})],
     "servicediscovery:CreateService": [("route53:GetHostedZone", {"_zone": "*"}),
                                        ("route53:ListHostedZonesByName", {})],
     "servicediscovery:DeleteNamespace": [("route53:DeleteHostedZone", {"_zone": "*"}),
@@ -740,7 +745,7 @@ def beside(call: Call, index: TagIndex) -> list[tuple[Call, dict]]:
     if service:
         add("iam:CreateServiceLinkedRole", {"AWSServiceName": service}, **{"iam:AWSServiceName": service})
     for action, extra in CLOUD_MAP_CALLS.get(call.action, []):
-        add(action, extra)
+        add(action, {k: p.get(v, v) for k, v in extra.items()})  # a value naming a parameter of the call
     for action in WAF_LOGGING_CALLS.get(call.action, []):
         add(action, {})
     for action in WAF_ELB_CALLS.get(call.action, []):

@@ -76,3 +76,29 @@ def test_an_alarm_subscription_is_removed_and_the_ecs_listings_are_scoped_by_clu
     assert denied(calls, TagIndex()) == []
     other = [Call("ecs:ListServices", {"cluster": "someone-else"})]
     assert denied(other, TagIndex())
+
+
+LB = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/solo-saving-prod-alb/50dc6c495c0c9188"
+LISTENER = LB.replace(":loadbalancer/", ":listener/") + "/f2f7dc8efc522ab2"
+RULE = LB.replace(":loadbalancer/", ":listener-rule/") + "/f2f7dc8efc522ab2/9683b2d02a6cabee"
+
+
+@pytest.mark.parametrize("call", [
+    Call("elasticloadbalancing:ModifyListener", {"ListenerArn": LISTENER}),
+    Call("elasticloadbalancing:DeleteRule", {"RuleArn": RULE}),
+    Call("elasticloadbalancing:SetSecurityGroups", {"LoadBalancerArn": LB}),
+    Call("elasticloadbalancing:SetIpAddressType", {"LoadBalancerArn": LB}),
+    Call("iam:RemoveRoleFromInstanceProfile", {"InstanceProfileName": "solo-saving-prod-x",
+                                               "RoleName": "solo-saving-prod-x"}),
+], ids=lambda c: c.action)
+def test_drift_corrections_and_leftovers_of_the_stack(call):
+    assert denied([call], TagIndex()) == []
+
+
+def test_drift_corrections_on_ec2_need_the_project_tag():
+    table = sar_arn("ec2", "route-table", "rtb-1")
+    state = TagIndex()
+    call = Call("ec2:ReplaceRoute", {"RouteTableId": "rtb-1", "DestinationCidrBlock": "0.0.0.0/0"})
+    assert denied([call], state)
+    state.tags[table] = {"Project": "solo-saving"}
+    assert denied([call], state) == []
