@@ -76,6 +76,29 @@ def test_aws_credentials_come_from_oidc_only(workflow):
                 assert job.get("permissions", {}).get("id-token") == "write", f"{name}: id-token: write"
 
 
+def test_ci_runs_every_test_file():
+    # Each pytest run of the test workflow (make unit is pytest tests/unit) collects its paths less its
+    # --ignore ones; every test file of the suite must fall in one of them.
+    runs = [step.get("run", "").replace("make unit", "pytest tests/unit")
+            for step in _steps(ROOT / ".github/workflows/test.yml")]
+    covered = []
+    for line in runs:
+        if "pytest" not in line.split():
+            continue
+        words = line.split()[line.split().index("pytest") + 1:]
+        ignored = [words[i + 1] for i, w in enumerate(words) if w == "--ignore"]
+        paths = [w for i, w in enumerate(words) if w.startswith("tests") and (i == 0 or words[i - 1] != "--ignore")]
+        covered.append((paths, ignored))
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("test_*.py"))
+
+    def runs_it(name):
+        return any(any(name == p or name.startswith(p.rstrip("/") + "/") for p in paths)
+                   and not any(name == i or name.startswith(i.rstrip("/") + "/") for i in ignored)
+                   for paths, ignored in covered)
+
+    assert [name for name in files if not runs_it(name)] == []
+
+
 def test_infra_plans_on_pull_requests_and_gates_prod():
     doc = yaml.safe_load((ROOT / ".github/workflows/infra.yml").read_text())
     triggers = doc[True] if True in doc else doc["on"]  # YAML 1.1 reads `on` as True
