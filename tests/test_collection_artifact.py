@@ -8,6 +8,7 @@ it, and ask ansible-builder what an execution environment would need for it.
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 import tarfile
@@ -160,3 +161,40 @@ def test_changelog_fragments_match_the_version():
     named = [p.name for p in (ROOT / "changelogs/fragments").glob("*.y*ml") if re.match(r"\d+\.\d+\.\d+-", p.name)]
     assert named, "no versioned fragment"
     assert [n for n in named if not n.startswith(f"{version}-")] == []
+
+
+def test_a_consumers_inventory_wins_over_the_collections_defaults(installed, tmp_path):
+    # A consumer's group_vars/all: the lowest an inventory has, still above the collection's role defaults.
+    (tmp_path / "group_vars/all").mkdir(parents=True)
+    (tmp_path / "hosts.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    (tmp_path / "group_vars/all/stack.yml").write_text(
+        "stack_project: acme\nstack_environment: qa\nnetwork_vpc_cidr: 10.99.0.0/16\n")
+    out = tmp_path / "view.json"
+    (tmp_path / "view.yml").write_text(f"""---
+- name: Read the collection's defaults under the consumer's inventory
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Put the network role's defaults in the play.
+      ansible.builtin.import_role:
+        name: solo_saving.infra.network
+        tasks_from: inputs
+    - name: Put the database role's defaults in the play.
+      ansible.builtin.import_role:
+        name: solo_saving.infra.database
+        tasks_from: inputs
+    - name: Write what the roles see.
+      ansible.builtin.copy:
+        dest: {out}
+        mode: "0600"
+        content: "{{{{ {{'prefix': network_name_prefix, 'cidr': network_vpc_cidr, 'region': network_region,
+                      'cluster': database_cluster_identifier, 'tags': network_tags}} | to_json }}}}"
+""")
+    env = {"ANSIBLE_COLLECTIONS_PATH": str(installed), "ANSIBLE_CONFIG": str(tmp_path / "none.cfg"),
+           "PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = run(str(BIN / "ansible-playbook"), "view.yml", "-i", "hosts.yml", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = json.loads(out.read_text())
+    assert seen == {"prefix": "acme-qa", "cidr": "10.99.0.0/16", "region": "ap-northeast-1",
+                    "cluster": "acme-qa-db",
+                    "tags": {"Project": "acme", "Environment": "qa", "ManagedBy": "ansible"}}
