@@ -834,8 +834,11 @@ def _allowed_keys(action: str, rtype: str) -> list[str]:
     keys = list(facts.get("", (False, []))[1])
     if rtype:
         keys += facts.get(rtype, (False, []))[1]
+        # The resource type's own table lists every key any action may use on it (the request tags of the
+        # action that creates it, for one): only its resource tags hold for every action.
         with contextlib.suppress(KeyError):
-            keys += _service(action.split(":", 1)[0])["resources"][rtype]["condition_keys"]
+            keys += [k for k in _service(action.split(":", 1)[0])["resources"][rtype]["condition_keys"]
+                     if "ResourceTag/" in k]
     return keys
 
 

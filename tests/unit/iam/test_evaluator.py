@@ -134,3 +134,19 @@ def test_the_reference_gives_resource_types_arn_formats_and_condition_keys():
 ])
 def test_request_tags_of_every_protocol(params, expected):
     assert request_tags(Call("x:Y", params)) == expected
+
+
+def test_a_create_carries_its_request_tags_on_the_new_resource_only():
+    """ec2:CreateSubnet is authorized on the new subnet (request tags) and on the VPC (its own tags only)."""
+    from tests.support.iam_requests import TagIndex, authorizations_of
+
+    state = TagIndex()
+    vpc = sar_arn("ec2", "vpc", "vpc-1")
+    state.tags[vpc] = {"Project": "p"}
+    call = Call("ec2:CreateSubnet", {"VpcId": "vpc-1", "TagSpecification": [
+        {"ResourceType": "subnet", "Tag": [{"Key": "Project", "Value": "p"}]}]})
+    requests = {(r.action, r.resource): r.context for r in authorizations_of(call, state)}
+    assert requests[("ec2:CreateSubnet", vpc)] == {"aws:ResourceTag/Project": "p"}
+    assert requests[("ec2:CreateSubnet", sar_arn("ec2", "subnet", "*"))] == {
+        "aws:RequestTag/Project": "p", "aws:TagKeys": ["Project"]}
+    assert requests[("ec2:CreateTags", sar_arn("ec2", "subnet", "*"))]["ec2:CreateAction"] == "CreateSubnet"
