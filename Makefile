@@ -31,16 +31,24 @@ collections/ansible_collections/solo_saving/infra:
 
 setup: $(STAMP) collections/ansible_collections/solo_saving/infra ## Create .venv/ with the pinned tools (quick when nothing changed).
 
-up: setup ## Start the local AWS emulator and deploy the whole stack to it.
-	@$(BIN)/python -m tools.emulator start
+# STRICT=1: the emulator answers as AWS does where AWS is stricter (tools/strict_aws.py), with AWS's own
+# windows; STRICT_ARGS changes them, e.g. STRICT_ARGS="--strict-scale 0.1 --throttle 0.3".
+STRICT      ?=
+STRICT_ARGS ?=
+EMULATOR_START = $(if $(STRICT),$(BIN)/python -m tools.latency_emulator start --profile realistic --strict \
+	$(STRICT_ARGS),$(BIN)/python -m tools.emulator start)
+
+up: setup ## Start the local AWS emulator (STRICT=1: as strict as AWS) and deploy the whole stack to it.
+	@$(EMULATOR_START)
 	$(LOCAL_AWS_ENV) $(BIN)/ansible-playbook site.yml -i inventories/local
 	@$(LOCAL_AWS_ENV) $(BIN)/python -m tools.summary local
 
 down: ## Stop the local AWS emulator (its state is lost).
 	@$(BIN)/python -m tools.emulator stop 2>/dev/null || python3 -m tools.emulator stop
+	@$(BIN)/python -m tools.latency_emulator stop 2>/dev/null || true
 
 plan: setup ## Show what a run would change (ENV=local|dev|prod): site.yml --check --diff.
-	@if [ "$(ENV)" = local ]; then $(BIN)/python -m tools.emulator start; fi
+	@if [ "$(ENV)" = local ]; then $(EMULATOR_START); fi
 	$(if $(filter local,$(ENV)),$(LOCAL_AWS_ENV)) $(BIN)/ansible-playbook site.yml -i $(INVENTORY) --check --diff
 
 TEST_WORKERS ?= auto

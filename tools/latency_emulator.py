@@ -680,7 +680,7 @@ def main(argv: list[str]) -> int:
         print(f"latency emulator on port {port} stopped")
         return 0
     if emulator.is_up(port):
-        print(f"something already answers on {emulator.url(port)}")
+        print(f"something already answers on {emulator.url(port)}: stop it first (make down)")
         return 1
     log = emulator.STATE_DIR / f"latency-emulator-{port}.log"
     proc = spawn(port, log, args.profile, args.scale, not args.no_refusals, strict=settings)

@@ -37,7 +37,8 @@ class Rule:
 RULES: dict[str, Rule] = {r.name: r for r in [
     Rule("ec2_eventual_consistency",
          "A VPC, subnet, security group, route table or internet gateway just created is unknown to the "
-         "next EC2 calls that name it: Invalid<Kind>ID.NotFound (InvalidGroup.NotFound for groups).",
+         "next EC2 calls that name it: InvalidVpcID.NotFound, InvalidSubnetID.NotFound, InvalidGroup.NotFound, "
+         "InvalidRouteTableID.NotFound, InvalidInternetGatewayID.NotFound.",
          "Amazon EC2 API Reference, 'Eventual consistency in the Amazon EC2 API'", 3),
     Rule("iam_role_propagation",
          "A role just created, or whose policies just changed, is not yet usable by ECS: "

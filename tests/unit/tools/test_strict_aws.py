@@ -283,3 +283,10 @@ def test_every_rule_has_a_source_and_is_in_the_table():
     for rule in RULES.values():
         assert rule.source and rule.behaviour and f"`{rule.name}`" in table
     assert "`throttling`" in table
+
+
+def test_the_readme_shows_the_rules_as_they_are():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    assert strict_aws.rules_table() in readme
