@@ -19,6 +19,7 @@ identifier apart; modules never send one to AWS.
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 import time
 
@@ -219,6 +220,18 @@ def fail_aws(module, error):
     if error.exception is not None:
         module.fail_json_aws(error.exception, msg=error.message)
     module.fail_json(msg=error.message)
+
+
+def idempotency_token(*parts, length=32):
+    """A client token (ClientToken, clientToken, CreatorRequestId, IdempotencyToken) derived from the request.
+
+    ``parts``: the stack, the resource's name and what identifies the request (its parent's id, the
+    task definition, ...). A create retried, or sent again by a run started after a crash, carries
+    the same token, and AWS answers it with the resource it already made instead of a second one.
+    A part that changes when the stack is rebuilt (a VPC id, a task definition revision) keeps a
+    token from naming a resource deleted since. Hex digits only: every API's token alphabet.
+    """
+    return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:length]
 
 
 def planned_id(kind, name):

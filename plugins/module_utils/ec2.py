@@ -91,8 +91,11 @@ def describe_route_tables(client, **flt):
 
 
 @aws_call("create a route table", retry_codes=RETRY_CODES)
-def create_route_table(client, vpc_id, tag_specs):
-    return client.create_route_table(VpcId=vpc_id, TagSpecifications=tag_specs)["RouteTable"]
+def create_route_table(client, vpc_id, tag_specs, client_token):
+    """``client_token``: derived from the table (common.idempotency_token), so a create retried after a
+    lost answer, or sent again by the next run, cannot make a second table."""
+    return client.create_route_table(VpcId=vpc_id, TagSpecifications=tag_specs,
+                                     ClientToken=client_token)["RouteTable"]
 
 
 @aws_call("create a route", retry_codes=RETRY_CODES)

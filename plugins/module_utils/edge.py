@@ -10,8 +10,9 @@ that it compares with what the inventory asks for.
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
+
+from ansible_collections.solo_saving.infra.plugins.module_utils import common
 
 
 class EdgeError(Exception):
@@ -38,13 +39,9 @@ def in_zone(name, zone):
 
 
 # -- ACM ------------------------------------------------------------------------
-def idempotency_token(*parts):
-    """RequestCertificate's IdempotencyToken (\\w{1,32}) derived from what identifies the request.
-
-    ACM treats requests with the same token within one hour as one, so a run that
-    dies after the request and is started again cannot get a second certificate.
-    """
-    return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:32]
+# RequestCertificate's IdempotencyToken (\w{1,32}): ACM treats requests with the same token within one
+# hour as one, so a run that dies after the request and is started again cannot get a second certificate.
+idempotency_token = common.idempotency_token
 
 
 def certificate_names(certificate):

@@ -401,7 +401,6 @@ diff:
 
 import hashlib
 import time
-import uuid
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as api
@@ -413,6 +412,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
     fail_aws,
+    idempotency_token,
     is_planned,
     planned_id,
     tag_dict,
@@ -637,7 +637,8 @@ class FargateServices(Plan):
             if not found:
                 self.before["services"].setdefault(spec["name"], {})["discovery"] = None
                 created = self.act(f"create Cloud Map service {fqdn} (A records, TTL {disc['dns_ttl']})",
-                                   sd.create_service, self.sd, name, namespace["id"], str(uuid.uuid4()),
+                                   sd.create_service, self.sd, name, namespace["id"],
+                                   idempotency_token(namespace["id"], name, length=64),
                                    disc["description"], records, aws_tags(self.tags))
                 arns[spec["name"]] = created["Arn"] if created else planned_id("discovery-service", fqdn)
                 continue
@@ -732,7 +733,9 @@ class FargateServices(Plan):
             view_after["desired_count"] = count
             self.after["services"].setdefault(name, {})["service"] = view_after
             args = dict(settings, cluster=cluster, serviceName=name, desiredCount=count, schedulingStrategy="REPLICA",
-                        deploymentController={"type": "ECS"}, tags=ecs_tags(self.tags), clientToken=str(uuid.uuid4()))
+                        deploymentController={"type": "ECS"}, tags=ecs_tags(self.tags),
+                        # A retry, or the next run after a crash, gets the same service back (36 characters at most).
+                        clientToken=idempotency_token(cluster, name, task_definition, length=36))
             if not args["serviceRegistries"]:
                 args.pop("serviceRegistries")
             if not args["loadBalancers"]:

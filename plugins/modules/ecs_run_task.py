@@ -89,7 +89,7 @@ import time
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, idempotency_token
 
 
 class TaskFailed(Exception):
@@ -139,6 +139,10 @@ def main():
                                                          "securityGroups": params["security_groups"],
                                                          "assignPublicIp": "DISABLED"}},
         "overrides": {"containerOverrides": [{"name": params["container"], "command": params["command"]}]},
+        # The same command from the same revision is one task: a deploy resumed after a crash waits for it
+        # instead of starting a second migration.
+        "clientToken": idempotency_token(params["cluster"], params["task_definition"], params["container"],
+                                         *params["command"], length=64),
     }
     try:
         task = api.run_task(client, args)

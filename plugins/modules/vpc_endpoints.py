@@ -178,8 +178,8 @@ diff:
   type: dict
 """
 
+import json
 import time
-import uuid
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
@@ -187,6 +187,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
     fail_aws,
+    idempotency_token,
     is_planned,
     planned_id,
     tag_dict,
@@ -352,14 +353,16 @@ class VpcEndpoints(Plan):
             "ServiceName": want["service_name"],
             "VpcEndpointType": AWS_TYPE[want["kind"]],
             "TagSpecifications": [{"ResourceType": "vpc-endpoint", "Tags": tag_list(tags)}],
-            # One token per create: botocore and the retry decorator resend the same request, never a second one.
-            "ClientToken": str(uuid.uuid4()),
         }
         if want["kind"] == "interface":
             params.update(SubnetIds=view["subnet_ids"], SecurityGroupIds=view["security_group_ids"],
                           PrivateDnsEnabled=view["private_dns_enabled"])
         else:
             params["RouteTableIds"] = view["route_table_ids"]
+        # Derived from the request: a retry, or the next run after a crash, gets the same endpoint back.
+        params["ClientToken"] = idempotency_token(
+            want["name"], *(json.dumps(params[k], sort_keys=True) for k in sorted(params) if k != "TagSpecifications"),
+            length=64)
         if want["policy"] is not None:
             params["PolicyDocument"] = dumps(want["policy"])
         where = (f"in {len(view['subnet_ids'])} subnets" if want["kind"] == "interface"

@@ -172,6 +172,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Plan,
     SoloAwsError,
     fail_aws,
+    idempotency_token,
     is_planned,
     planned_id,
     tag_dict,
@@ -359,7 +360,8 @@ class VpcNetwork(Plan):
             }
             if found is None:
                 created = self.act(f"create route table {name}", api.create_route_table, self.client, vpc_id,
-                                   tag_specifications("route-table", desired_tags))
+                                   tag_specifications("route-table", desired_tags),
+                                   idempotency_token(vpc_id, name, length=64))
                 rt_id = created["RouteTableId"] if created else planned_id("route-table", name)
                 routes = []
             else:

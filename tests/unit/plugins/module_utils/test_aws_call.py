@@ -235,3 +235,12 @@ def test_other_errors_of_the_service_linked_role_fail():
 
     with pytest.raises(SoloAwsError, match="Failed to create a service-linked role"):
         iam.create_service_linked_role(Iam(), "ecs.amazonaws.com")
+
+
+def test_idempotency_tokens_are_stable_hex_of_the_length_asked_and_change_with_any_part():
+    token = common.idempotency_token("vpc-1", "t-dev-app-rt", length=64)
+    assert token == common.idempotency_token("vpc-1", "t-dev-app-rt", length=64)
+    assert len(token) == 64 and set(token) <= set("0123456789abcdef")
+    assert len(common.idempotency_token("c", "backend", "td:1", length=36)) == 36
+    assert common.idempotency_token("vpc-2", "t-dev-app-rt", length=64) != token
+    assert common.idempotency_token("vpc-1", "t-dev-db-rt", length=64) != token

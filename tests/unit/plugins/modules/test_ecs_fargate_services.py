@@ -65,6 +65,7 @@ class FakeAws:
         self.describe_states = []  # successive DescribeServices overrides while waiting
         self.stopped = []
         self.service_linked_role = False
+        self.tokens = []
 
     # -- iam -------------------------------------------------------------------------
     def get_role(self, client, name):
@@ -133,6 +134,7 @@ class FakeAws:
     def create_service(self, client, args):
         name = args["serviceName"]
         self.writes.append(f"create_service:{name}")
+        self.tokens.append(args["clientToken"])
         service = {k: copy.deepcopy(v) for k, v in args.items() if k not in ("cluster", "clientToken",
                                                                                "serviceName")}
         service.update(serviceName=name, serviceArn=f"arn:aws:ecs:r:1:service/t-dev/{name}", status="ACTIVE",
@@ -213,6 +215,7 @@ class FakeAws:
 
     def sd_create_service(self, client, name, namespace_id, token, description, records, tags):
         self.writes.append(f"create_discovery:{name}")
+        self.tokens.append(token)
         service = {"Id": "srv-1", "Arn": "arn:aws:servicediscovery:r:1:service/srv-1", "Name": name,
                    "NamespaceId": namespace_id, "Description": description,
                    "DnsConfig": {"RoutingPolicy": "MULTIVALUE", "DnsRecords": records}}
@@ -557,3 +560,19 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
     with pytest.raises(ModuleFail) as failure:
         run_module(mod, ARGS)
     assert failure.value.result["msg"] == "Failed to describe the ECS cluster"
+
+
+def test_creates_send_client_tokens_derived_from_the_request(run_module, fake):
+    """CreateService (36 characters at most) and Cloud Map's CreateService (CreatorRequestId) carry a token made
+    from what identifies them, so a retry or the next run after a crash gets the same resource back."""
+    run_module(mod, ARGS)
+    ecs_tokens = [t for t in fake.tokens if len(t) == 36]
+    discovery_tokens = [t for t in fake.tokens if len(t) == 64]
+    assert len(ecs_tokens) == 2 and len(set(ecs_tokens)) == 2
+    assert len(discovery_tokens) == 1
+    assert all(set(t) <= set("0123456789abcdef") for t in fake.tokens)
+    fake.services.clear()
+    fake.sd_services.clear()
+    fake.tokens.clear()
+    run_module(mod, ARGS)  # the same requests again (as after a crash): the same tokens
+    assert sorted(fake.tokens) == sorted(ecs_tokens + discovery_tokens)

@@ -147,7 +147,8 @@ def test_run_creates_with_tags_and_token_then_second_run_and_check_mode_change_n
     first = run_module(vpc_endpoints, ARGS)
     assert planned["actions"] == first["actions"]
     assert fake.writes == ["create:api", "create:dkr", "create:logs", "create:ssm", "create:s3"]
-    assert len(set(fake.tokens)) == 5  # one client token per create
+    assert len(set(fake.tokens)) == 5  # one client token per create, derived from the request
+    assert all(len(t) == 64 for t in fake.tokens)
     endpoint = by_name(fake, "t-dev-vpce-ecr-api")
     assert {t["Key"]: t["Value"] for t in endpoint["Tags"]} == {"Project": "t", "Name": "t-dev-vpce-ecr-api"}
     assert endpoint["PrivateDnsEnabled"] is True
@@ -338,3 +339,15 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
         run_module(vpc_endpoints, ARGS)
     assert failure.value.result["msg"] == "Failed to create a VPC endpoint"
     assert str(failure.value.result["exception"]) == "limit exceeded"
+
+
+def test_the_client_token_is_the_requests_fingerprint(run_module, fake):
+    """The same request sends the same token (AWS answers it with the endpoint it made); another request another."""
+    run_module(vpc_endpoints, ARGS)
+    tokens = list(fake.tokens)
+    fake.endpoints.clear()
+    run_module(vpc_endpoints, ARGS)
+    assert fake.tokens[5:] == tokens
+    fake.endpoints.clear()
+    run_module(vpc_endpoints, {**ARGS, "vpc_id": "vpc-other"})
+    assert not set(fake.tokens[10:]) & set(tokens)

@@ -39,6 +39,7 @@ class FakeEc2:
         self.vpcs, self.subnets, self.igws, self.tables, self.groups = [], [], [], [], []
         self.attrs = {}
         self.writes = []
+        self.tokens = []
 
     def _id(self, kind):
         return f"{kind}-{next(self.ids)}"
@@ -100,8 +101,9 @@ class FakeEc2:
     def describe_route_tables(self, client, **flt):
         return [copy.deepcopy(t) for t in self.tables if self._match(t, flt)]
 
-    def create_route_table(self, client, vpc_id, tag_specs):
+    def create_route_table(self, client, vpc_id, tag_specs, client_token):
         self.writes.append("create_route_table")
+        self.tokens.append(client_token)
         table = {"RouteTableId": self._id("rtb"), "VpcId": vpc_id, "Routes": [], "Associations": [],
                  "Tags": tag_specs[0]["Tags"]}
         self.tables.append(table)
@@ -272,3 +274,16 @@ def test_aws_error_becomes_fail_json_aws(run_module, fake, monkeypatch):
         run_module(vpc_network, ARGS)
     assert failure.value.result["msg"] == "Failed to describe VPCs"
     assert str(failure.value.result["exception"]) == "throttled"
+
+
+def test_route_tables_are_created_with_a_client_token_derived_from_the_table(run_module, fake):
+    """A CreateRouteTable retried after a lost answer (or sent again after a crash) cannot make a second table."""
+    run_module(vpc_network, ARGS)
+    tokens = list(fake.tokens)
+    assert len(tokens) == fake.writes.count("create_route_table") == len(set(tokens)) >= 2
+    assert all(len(t) == 64 and set(t) <= set("0123456789abcdef") for t in tokens)
+    fake.tables.clear()
+    fake.writes.clear()
+    run_module(vpc_network, ARGS)  # the same tables of the same VPC: the same tokens
+    again = fake.tokens[len(tokens):]
+    assert again and set(again) <= set(tokens)
