@@ -8,6 +8,13 @@ lists; deletes treat "not found" as done.
 
 from __future__ import annotations
 
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
+    ClientError = Exception
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import RETRY_CODES, aws_call
 
 
@@ -139,10 +146,38 @@ def create_security_group(client, vpc_id, name, description, tag_specs):
                                         TagSpecifications=tag_specs)["GroupId"]
 
 
+SOURCE_KEYS = ("IpRanges", "Ipv6Ranges", "PrefixListIds", "UserIdGroupPairs")
+
+
+def single_rules(permissions):
+    """Each IpPermission split into one permission per source (CIDR, prefix list, group)."""
+    for permission in permissions:
+        base = {k: v for k, v in permission.items() if k not in SOURCE_KEYS}
+        for key in SOURCE_KEYS:
+            for source in permission.get(key) or []:
+                yield dict(base, **{key: [source]})
+
+
 @aws_call("authorize security group rules", retry_codes=RETRY_CODES)
 def authorize_rules(client, group_id, direction, permissions):
+    """Add the rules; rules that exist already count as done.
+
+    AWS refuses the whole request with InvalidPermission.Duplicate when one rule of it exists (a retry
+    of a call whose answer was lost, or a rule added by hand meanwhile): the rules are then added one
+    by one, the duplicates skipped.
+    """
     call = client.authorize_security_group_ingress if direction == "ingress" else client.authorize_security_group_egress
-    call(GroupId=group_id, IpPermissions=permissions)
+    try:
+        call(GroupId=group_id, IpPermissions=permissions)
+    except ClientError as e:
+        if not is_boto3_error_code("InvalidPermission.Duplicate", e=e):
+            raise
+        for rule in single_rules(permissions):
+            try:
+                call(GroupId=group_id, IpPermissions=[rule])
+            except ClientError as each:
+                if not is_boto3_error_code("InvalidPermission.Duplicate", e=each):
+                    raise
 
 
 @aws_call("revoke security group rules", not_found=["InvalidPermission.NotFound"])

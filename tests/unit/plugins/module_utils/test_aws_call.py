@@ -244,3 +244,38 @@ def test_idempotency_tokens_are_stable_hex_of_the_length_asked_and_change_with_a
     assert len(common.idempotency_token("c", "backend", "td:1", length=36)) == 36
     assert common.idempotency_token("vpc-2", "t-dev-app-rt", length=64) != token
     assert common.idempotency_token("vpc-1", "t-dev-db-rt", length=64) != token
+
+
+# -- EC2: a rule that exists already counts as added ----------------------------------------------------------
+def test_an_authorize_answered_duplicate_adds_the_missing_rules_one_by_one():
+    from ansible_collections.solo_saving.infra.plugins.module_utils import ec2
+
+    class Ec2:
+        def __init__(self):
+            self.rules = {("tcp", 443, "10.0.0.0/16")}
+            self.calls = 0
+
+        def authorize_security_group_ingress(self, GroupId, IpPermissions):
+            self.calls += 1
+            wanted = [(p["IpProtocol"], p["FromPort"], r["CidrIp"]) for p in IpPermissions for r in p["IpRanges"]]
+            if any(w in self.rules for w in wanted):
+                raise error("InvalidPermission.Duplicate", "the specified rule already exists")
+            self.rules.update(wanted)
+
+    client = Ec2()
+    ec2.authorize_rules(client, "sg-1", "ingress", [
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "IpRanges": [{"CidrIp": "10.0.0.0/16"}, {"CidrIp": "10.1.0.0/16"}]}])
+    assert client.rules == {("tcp", 443, "10.0.0.0/16"), ("tcp", 443, "10.1.0.0/16")}
+    assert client.calls == 3  # the batch, then each rule
+
+
+def test_other_authorize_errors_still_fail():
+    from ansible_collections.solo_saving.infra.plugins.module_utils import ec2
+
+    class Ec2:
+        def authorize_security_group_egress(self, GroupId, IpPermissions):
+            raise error("InvalidPermission.Malformed", "bad")
+
+    with pytest.raises(SoloAwsError, match="Failed to authorize security group rules"):
+        ec2.authorize_rules(Ec2(), "sg-1", "egress", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
