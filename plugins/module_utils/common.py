@@ -69,6 +69,16 @@ class SoloAwsError(Exception):
         self.exception = exception
 
 
+def error_code(error):
+    """The AWS error code of a botocore ClientError ('' for anything else).
+
+    amazon.aws's is_boto3_error_code returns an exception class to match with isinstance, never a
+    boolean: ``if is_boto3_error_code(...)`` is always true.
+    """
+    info = getattr(error, "response", None)
+    return str(info.get("Error", {}).get("Code", "")) if isinstance(info, dict) else ""
+
+
 class Condition:
     """An answer of AWS that means "not yet" for one call, and how long AWS users see it last.
 

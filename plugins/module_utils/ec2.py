@@ -13,9 +13,7 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     ClientError = Exception
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import RETRY_CODES, aws_call
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import RETRY_CODES, aws_call, error_code
 
 
 def filters(**kwargs):
@@ -170,13 +168,13 @@ def authorize_rules(client, group_id, direction, permissions):
     try:
         call(GroupId=group_id, IpPermissions=permissions)
     except ClientError as e:
-        if not is_boto3_error_code("InvalidPermission.Duplicate", e=e):
+        if error_code(e) != "InvalidPermission.Duplicate":
             raise
         for rule in single_rules(permissions):
             try:
                 call(GroupId=group_id, IpPermissions=[rule])
             except ClientError as each:
-                if not is_boto3_error_code("InvalidPermission.Duplicate", e=each):
+                if error_code(each) != "InvalidPermission.Duplicate":
                     raise
 
 

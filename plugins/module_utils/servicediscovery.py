@@ -9,9 +9,7 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     ClientError = Exception
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import aws_call, error_code
 
 
 def _paginate(client, operation, key, **kwargs):
@@ -41,7 +39,7 @@ def create_private_dns_namespace(client, name, vpc_id, creator_request_id, descr
             Properties={"DnsProperties": {"SOA": {"TTL": soa_ttl}}})["OperationId"]
     except ClientError as e:
         duplicate = e.response.get("DuplicateOperationId") or e.response.get("Error", {}).get("DuplicateOperationId")
-        if is_boto3_error_code("DuplicateRequest", e=e) and duplicate:
+        if error_code(e) == "DuplicateRequest" and duplicate:
             return duplicate
         raise
 

@@ -17,11 +17,10 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     ClientError = Exception
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     Condition,
     aws_call,
+    error_code,
     record_retry,
     tag_list,
 )
@@ -73,7 +72,7 @@ def with_fresh_lock_token(client, name, scope, acl_id, lock_token, call):
         try:
             return call(lock_token)
         except ClientError as e:
-            if not is_boto3_error_code("WAFOptimisticLockException", e=e) or attempt == LOCK_RETRIES:
+            if error_code(e) != "WAFOptimisticLockException" or attempt == LOCK_RETRIES:
                 raise
             record_retry("WAFOptimisticLockException", "write the web ACL with a fresh lock token")
             found = get_web_acl(client, name, scope, acl_id)

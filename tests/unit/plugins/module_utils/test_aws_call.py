@@ -279,3 +279,10 @@ def test_other_authorize_errors_still_fail():
 
     with pytest.raises(SoloAwsError, match="Failed to authorize security group rules"):
         ec2.authorize_rules(Ec2(), "sg-1", "egress", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+
+def test_a_lock_conflict_is_retried_but_any_other_error_of_the_update_fails_at_once(fake_clock):
+    waf = Waf(update_errors=[error("WAFInvalidParameterException", "bad rule")])
+    with pytest.raises(SoloAwsError, match="Failed to update the web ACL"):
+        wafv2.update_web_acl(waf, "acl", "REGIONAL", "id-1", "token-1", {"Allow": {}}, [], {}, "")
+    assert waf.sent_tokens == ["token-1"]
