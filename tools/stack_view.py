@@ -1,9 +1,10 @@
 """The variables of an environment's stack, as the roles would see them.
 
-Runs tools/stack_view.yml against ``inventories/<env>`` (group_vars wiring
-honoured, no AWS call) and lays the result over the roles' literal defaults
-(``roles/<role>/defaults/main.yml``), which Ansible only loads when a role
-runs. Used by the architecture diagram and the cost estimate.
+Runs tools/stack_view.yml against ``inventories/<env>`` (the roles' defaults,
+which follow the stack-wide settings, under the inventory's values; no AWS
+call) and lays the result over the roles' defaults files
+(``roles/<role>/defaults/main.yml``), for the few names the playbook leaves
+out. Used by the architecture diagram and the cost estimate.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class Context:
 def stack_setting(name: str, environment: str):
     """A literal stack_* setting: the environment's value, else the stack default."""
     for path in (ROOT / f"inventories/{environment}/group_vars/{environment}/stack.yml",
-                 ROOT / "roles/stack/defaults/main/stack.yml"):
+                 ROOT / "roles/stack/defaults/main.yml"):
         if path.exists():
             data = yaml.safe_load(path.read_text()) or {}
             if data.get(name):

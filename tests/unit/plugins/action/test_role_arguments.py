@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
-from ansible.parsing.yaml.loader import AnsibleLoader
+from ansible.template import Templar
 
 from ansible_collections.solo_saving.infra.plugins.action import role_arguments
 from tests.conftest import ROOT
@@ -32,11 +32,23 @@ def run(args, task_vars, check_mode=False):
 
 
 def role_defaults(*roles):
-    """What the pre-flight's import of each role's inputs entry point puts in the play."""
+    """What the pre-flight's import of each role's inputs entry point puts in the play.
+
+    The roles' defaults follow the stack-wide settings (the stack role's defaults, their dependency):
+    they are templated over those here, as the play would, so the action sees the values.
+    """
+    loader = DataLoader()
+
+    def load(path):
+        return loader.load_from_file(str(ROOT / path), trusted_as_template=True)
+
     values = {}
     for role in roles:
-        values.update(AnsibleLoader((ROOT / "roles" / role / "defaults" / "main.yml").read_text()).get_single_data())
-    return values
+        values.update(load(f"roles/{role}/defaults/main.yml"))
+    context = dict(load("roles/stack/defaults/main.yml"), **values,
+                   __database_ssm_path=load("roles/database/vars/main.yml")["__database_ssm_path"])
+    templar = Templar(loader=loader, variables=context)
+    return {name: templar.template(value) for name, value in values.items()}
 
 
 @pytest.fixture
