@@ -34,11 +34,15 @@ def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook,
 
     aws.start_recording()
     again_check = playbook("site.yml", "--check", "--diff", env=env, check=True)
-    again = playbook("site.yml", env=env, check=True)
     records = aws.stop_recording()
     assert again_check.recap()["changed"] == 0, again_check.output[-6000:]
+    assert writes(records) == []  # check mode takes no run lock either
+    aws.start_recording()
+    again = playbook("site.yml", env=env, check=True)
+    records = aws.stop_recording()
     assert again.recap()["changed"] == 0, again.output[-6000:]
-    assert writes(records) == []
+    # A real run takes and releases the environment's run lock; nothing else is written.
+    assert writes(records) == ["dynamodb:PutItem", "dynamodb:DeleteItem"]
 
 
 @pytest.mark.parametrize(("extra", "expected"), [
@@ -99,14 +103,16 @@ def test_network_tag_runs_the_network_and_nothing_else(aws, playbook):
     records = aws.stop_recording()
     assert run.recap()["changed"] >= 1
     services = {request_service(r) for r in records if is_write(r)}
-    assert services == {"ec2"}
+    assert services == {"ec2", "dynamodb"}  # the network, and the run lock's table
     tasks_by_play = plays_and_tasks(run.stdout)
     assert tasks_by_play.get("Network - VPC, tiered subnets, route tables without NAT, security groups")
     # The stage plays run their role's converge entry point, which has no argument-spec check of its
     # own (Ansible would run one in every play whatever the tags): no other play runs a task.
     ran = {play for play, tasks in tasks_by_play.items() if tasks}
     assert ran == {"Pre-flight - validate the inventory and guard the account",
-                   "Network - VPC, tiered subnets, route tables without NAT, security groups"}
+                   "Run lock - take the environment's lock",
+                   "Network - VPC, tiered subnets, route tables without NAT, security groups",
+                   "Run lock - release the environment's lock"}
 
 
 def plays_and_tasks(stdout: str) -> dict[str, list[str]]:
