@@ -90,7 +90,25 @@ def request_action(record: dict) -> str:
     return f"{record.get('method', 'GET')} {urllib.parse.urlparse(record.get('url', '')).path}"
 
 
+# The environment's run lock (playbooks/run-lock.yml): a real run takes and releases it.
+LOCK_TABLE = "solo-saving-run-locks"
+
+
+def is_lock_request(record: dict) -> bool:
+    """A request on the run lock's DynamoDB table (the run's bookkeeping, not the stack)."""
+    if request_service(record) != "dynamodb":
+        return False
+    body = record.get("body") or ""
+    with contextlib.suppress(ValueError, TypeError):
+        body = base64.b64decode(body).decode("utf-8", "replace") if record.get("body_encoded", True) else body
+    return f'"TableName": "{LOCK_TABLE}"' in body or f'"TableName":"{LOCK_TABLE}"' in body
+
+
 def is_write(record: dict) -> bool:
+    """A request that changes the stack. The run lock's own writes (every real run of a writing playbook
+    takes and releases it) are bookkeeping, not changes: is_lock_request tells them."""
+    if is_lock_request(record):
+        return False
     action = request_action(record)
     if " " in action:  # REST protocol: the method decides
         method = action.split(" ", 1)[0]
