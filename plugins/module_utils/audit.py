@@ -24,6 +24,7 @@ INTERNET = ("0.0.0.0/0", "::/0")
 def empty_snapshot():
     return {
         "vpc": None,               # {id, cidr}
+        "vpcs": [],                # every VPC named as the stack's: [{id, cidr}] (one, or a duplicate)
         "subnets": [],             # [{id, tier, az, cidr}]
         "route_tables": [],        # [{id, name, tier, default_routes: [target id]}]
         "nat_gateways": [],        # [{id, state}]
@@ -58,6 +59,16 @@ def _group(snapshot, key):
 
 
 # -- network ---------------------------------------------------------------------
+
+def one_vpc(snapshot, expected):
+    vpcs = snapshot.get("vpcs") or []
+    if len(vpcs) < 2:
+        return []
+    ids = ", ".join(v["id"] for v in vpcs)
+    return [_finding(v["id"], f"{len(vpcs)} VPCs carry the stack's name ({ids}); the stack has one: find the one "
+                              "its subnets and load balancer use, and delete the others")
+            for v in vpcs]
+
 
 def no_nat_gateway(snapshot, expected):
     return [_finding(n["id"], f"NAT gateway {n['id']} exists ({n['state']}); the spec has none - tasks reach AWS "
@@ -364,6 +375,7 @@ def alarms_to_sns(snapshot, expected):
 
 
 RULES = {
+    "one-vpc": one_vpc,
     "no-nat-gateway": no_nat_gateway,
     "private-subnets-without-default-route": private_subnets_without_default_route,
     "alb-security-group": alb_security_group,

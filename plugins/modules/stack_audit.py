@@ -144,6 +144,7 @@ def read_network(module, snap, prefix):
         return None
     vpc_id = vpcs[0]["VpcId"]
     snap["vpc"] = {"id": vpc_id, "cidr": vpcs[0]["CidrBlock"]}
+    snap["vpcs"] = [{"id": v["VpcId"], "cidr": v["CidrBlock"]} for v in vpcs]
     snap["subnets"] = [{"id": s["SubnetId"], "tier": _tier(s), "az": s["AvailabilityZone"], "cidr": s["CidrBlock"]}
                        for s in ec2_api.describe_subnets(ec2, vpc_id=vpc_id)]
     for table in ec2_api.describe_route_tables(ec2, vpc_id=vpc_id):

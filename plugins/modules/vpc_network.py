@@ -91,6 +91,13 @@ options:
     description: Tags for every resource, in addition to C(Name). Other tags found on the resources are kept.
     type: dict
     default: {}
+  remove_nat_gateways:
+    description:
+      - The spec has no NAT gateway (tasks reach AWS through the VPC endpoints). A NAT gateway found in the VPC
+        (added by hand) fails the run, in check mode too, naming it and this switch; with C(true) it is deleted
+        (its Elastic IP is left: release it by hand if nothing else uses it).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -497,8 +504,28 @@ class VpcNetwork(Plan):
         return ids
 
     # -- entry -----------------------------------------------------------------
+    def nat_gateways(self, vpc_id):
+        """The spec has none: a NAT gateway in the VPC fails the run, or goes with remove_nat_gateways."""
+        if is_planned(vpc_id):
+            return
+        found = [n for n in api.describe_nat_gateways(self.client, vpc_id=vpc_id)
+                 if n.get("State") in ("pending", "available")]
+        if found and not self.params["remove_nat_gateways"]:
+            ids = ", ".join(n["NatGatewayId"] for n in found)
+            raise NetworkError(f"NAT gateway {ids} is in the stack's VPC {vpc_id}, and the spec has none (tasks reach "
+                               "AWS through the VPC endpoints; a NAT gateway costs by the hour and opens a way out). "
+                               "Delete it with: ansible-playbook site.yml -i <inventory> --tags network "
+                               "-e network_remove_nat_gateways=true")
+        if found:
+            self.before["nat_gateways"] = sorted(n["NatGatewayId"] for n in found)
+            self.after["nat_gateways"] = []
+        for nat in found:
+            self.act(f"delete NAT gateway {nat['NatGatewayId']} (the spec has none; its Elastic IP is left)",
+                     api.delete_nat_gateway, self.client, nat["NatGatewayId"])
+
     def converge(self):
         vpc_id = self.vpc()
+        self.nat_gateways(vpc_id)
         igw_id = self.internet_gateway(vpc_id)
         subnets = self.subnets(vpc_id)
         route_tables = self.route_tables(vpc_id, igw_id, subnets)
@@ -555,6 +582,7 @@ def main():
             egress=dict(type="list", elements="dict", default=[]),
         )),
         tags=dict(type="dict", default={}),
+        remove_nat_gateways=dict(type="bool", default=False),
     )
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

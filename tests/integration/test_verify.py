@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import audit
 from tests.support.aws import is_write, request_action
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,14 @@ def widen_the_execution_role(aws):
                                           {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}))
 
 
+def create_a_second_vpc_with_the_stacks_name(aws):
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": f"{PREFIX}-vpc"}])
+
+
 DRIFTS = [
+    (create_a_second_vpc_with_the_stacks_name, "one-vpc", "2 VPCs carry the stack's name"),
     (open_db_to_the_internet, "db-only-from-backend", f"{PREFIX}-db admits tcp/5432 from 0.0.0.0/0"),
     (add_a_nat_gateway, "no-nat-gateway", "exists (available); the spec has none"),
     (route_the_app_tier_to_the_internet, "private-subnets-without-default-route",
@@ -90,7 +98,7 @@ def test_verify_passes_then_names_each_drift(aws, playbook):
     aws.start_recording()
     passed = playbook("playbooks/verify.yml", "--check", check=True)
     records = aws.stop_recording()
-    assert "20 rules hold" in passed.stdout
+    assert f"{len(audit.RULES)} rules hold" in passed.stdout
     assert [request_action(r) for r in records if is_write(r)] == []
 
     for inject, rule, message in DRIFTS:
@@ -104,3 +112,24 @@ def test_verify_passes_then_names_each_drift(aws, playbook):
     assert f"{len({rule for _, rule, _ in DRIFTS})} rule(s) of the spec do not hold" in text
     for _, rule, _ in DRIFTS:
         assert f"{rule}: " in text
+
+
+def test_an_acknowledged_deviation_deploys_and_verify_reports_it(aws, playbook):
+    # A dev without a reader: refused unless acknowledged (see test_site's bad inventories); acknowledged,
+    # it deploys, and verify reports the finding as an acknowledged deviation instead of failing.
+    cheaper = json.dumps({"stack_deviations": ["no_db_reader"], "database_reader_count": 0})
+    playbook("site.yml", "-e", cheaper, check=True)
+    passed = playbook("playbooks/verify.yml", "-e", cheaper, check=True)
+    text = " ".join(passed.stdout.split())
+    holding = text.split(" rules hold: ", 1)[1].split(";", 1)[0].split(", ")
+    assert "aurora-two-azs" in holding, text[-3000:]
+    assert "acknowledged deviations (stack_deviations): aurora-two-azs: db: DB instances span 1 availability " \
+           "zone(s)" in text and "(acknowledged deviation: no_db_reader)" in text, text[-3000:]
+
+    # Without the acknowledgement the same inventory stops in the pre-flight, naming the variable.
+    aws.start_recording()
+    refused = playbook("playbooks/verify.yml", "-e", json.dumps({"database_reader_count": 0}))
+    records = aws.stop_recording()
+    assert refused.rc != 0
+    assert "database_reader_count = 0: the spec has a reader" in " ".join(refused.output.split())
+    assert records == []

@@ -120,6 +120,9 @@ def _set(path, value):
 
 
 DRIFTS = [
+    ("one-vpc", lambda s: s["vpcs"].extend([{"id": "vpc-1", "cidr": "10.0.0.0/16"},
+                                            {"id": "vpc-2", "cidr": "10.0.0.0/16"}]),
+     "2 VPCs carry the stack's name (vpc-1, vpc-2)"),
     ("no-nat-gateway", lambda s: s["nat_gateways"].append({"id": "nat-1", "state": "available"}), "NAT gateway nat-1"),
     ("private-subnets-without-default-route", lambda s: s["route_tables"][1]["default_routes"].append("nat-1"),
      "private route table p-e-app-rt has a default route to nat-1"),

@@ -40,6 +40,7 @@ class FakeEc2:
         self.attrs = {}
         self.writes = []
         self.tokens = []
+        self.nat_gateways = []
 
     def _id(self, kind):
         return f"{kind}-{next(self.ids)}"
@@ -100,6 +101,13 @@ class FakeEc2:
 
     def describe_route_tables(self, client, **flt):
         return [copy.deepcopy(t) for t in self.tables if self._match(t, flt)]
+
+    def describe_nat_gateways(self, client, **flt):
+        return [copy.deepcopy(n) for n in self.nat_gateways if n["VpcId"] == flt.get("vpc_id")]
+
+    def delete_nat_gateway(self, client, nat_gateway_id):
+        self.writes.append(f"delete_nat_gateway:{nat_gateway_id}")
+        next(n for n in self.nat_gateways if n["NatGatewayId"] == nat_gateway_id)["State"] = "deleting"
 
     def create_route_table(self, client, vpc_id, tag_specs, client_token):
         self.writes.append("create_route_table")
@@ -287,3 +295,29 @@ def test_route_tables_are_created_with_a_client_token_derived_from_the_table(run
     run_module(vpc_network, ARGS)  # the same tables of the same VPC: the same tokens
     again = fake.tokens[len(tokens):]
     assert again and set(again) <= set(tokens)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_nat_gateway_added_by_hand_fails_the_run_naming_the_switch(run_module, fake, check_mode):
+    first = run_module(vpc_network, ARGS)
+    fake.nat_gateways.append({"NatGatewayId": "nat-9", "VpcId": first["vpc_id"], "State": "available"})
+    fake.writes.clear()
+    with pytest.raises(ModuleFail) as failed:
+        run_module(vpc_network, ARGS, check_mode=check_mode)
+    assert failed.value.result["msg"].startswith(f"NAT gateway nat-9 is in the stack's VPC {first['vpc_id']}, and the "
+                                                 "spec has none")
+    assert "-e network_remove_nat_gateways=true" in failed.value.result["msg"]
+    assert fake.writes == []
+
+
+def test_with_the_switch_the_nat_gateway_is_planned_then_deleted(run_module, fake):
+    first = run_module(vpc_network, ARGS)
+    fake.nat_gateways.append({"NatGatewayId": "nat-9", "VpcId": first["vpc_id"], "State": "available"})
+    fake.writes.clear()
+    planned = run_module(vpc_network, {**ARGS, "remove_nat_gateways": True}, check_mode=True, diff=True)
+    assert planned["actions"] == ["delete NAT gateway nat-9 (the spec has none; its Elastic IP is left)"]
+    assert planned["diff"]["before"]["nat_gateways"] == ["nat-9"] and planned["diff"]["after"]["nat_gateways"] == []
+    assert fake.writes == []
+    done = run_module(vpc_network, {**ARGS, "remove_nat_gateways": True})
+    assert done["actions"] == planned["actions"] and fake.writes == ["delete_nat_gateway:nat-9"]
+    assert run_module(vpc_network, ARGS)["changed"] is False  # a deleting NAT gateway is gone for the spec
