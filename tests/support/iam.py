@@ -98,13 +98,13 @@ SERVICES = {"ec2": "ec2", "rds": "rds", "ssm": "ssm", "sts": "sts", "elbv2": "el
             "wafv2": "wafv2", "acm": "acm", "route53": "route53", "ecs": "ecs",
             "servicediscovery": "servicediscovery", "application-autoscaling": "application-autoscaling",
             "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
-            "resourcegroupstaggingapi": "tag"}
+            "resourcegroupstaggingapi": "tag", "dynamodb": "dynamodb"}
 # module_utils file -> the service its wrappers talk to (when the operation name is ambiguous).
 FILE_SERVICE = {"ec2": "ec2", "rds": "rds", "aurora": "rds", "ssm": "ssm", "elbv2": "elbv2", "wafv2": "wafv2",
                 "acm": "acm", "route53": "route53", "dns": "route53", "ecs": "ecs",
                 "servicediscovery": "servicediscovery", "application_autoscaling": "application-autoscaling",
                 "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
-                "tagging": "resourcegroupstaggingapi"}
+                "tagging": "resourcegroupstaggingapi", "dynamodb": "dynamodb"}
 
 
 @functools.cache

@@ -448,6 +448,11 @@ RESOURCES = {
     "ecs:PutClusterCapacityProviders": lambda p, c, s: [("cluster", _ecs_cluster(p["cluster"]))],
     "ecs:UpdateService": lambda p, c, s: [("service", _ecs_service(p.get("cluster"), p["service"]))],
     "ecs:ListTagsForResource": lambda p, c, s: [(p["resourceArn"].split(":")[5].split("/")[0], p["resourceArn"])],
+    # DynamoDB (the run lock's table)
+    **{f"dynamodb:{a}": (lambda p, c, s: [("table", sar_arn("dynamodb", "table", p["TableName"]))])
+       for a in ("CreateTable", "DeleteItem", "DeleteTable", "DescribeTable", "GetItem", "PutItem", "UpdateItem")},
+    "dynamodb:TagResource": lambda p, c, s: [("table", p["ResourceArn"])],
+    "dynamodb:ListTagsOfResource": lambda p, c, s: [("table", p["ResourceArn"])],
     # Elastic Load Balancing
     "elasticloadbalancing:CreateListener": lambda p, c, s: [("loadbalancer/app/", p["LoadBalancerArn"])],
     "elasticloadbalancing:CreateLoadBalancer": lambda p, c, s: [(
@@ -642,6 +647,7 @@ def _managed_rule_groups(p: dict) -> list[tuple[str, str]]:
 # the reference's dependent actions.
 TAG_ON_CREATE = {
     "acm:RequestCertificate": "acm:AddTagsToCertificate",
+    "dynamodb:CreateTable": "dynamodb:TagResource",
     "ecr:CreateRepository": "ecr:TagResource",
     "ecs:CreateCluster": "ecs:TagResource",
     "ecs:CreateService": "ecs:TagResource",
