@@ -142,7 +142,9 @@ class Job:
         self.result = ansible_runner.run(
             private_data_dir=str(self.pdd), project_dir=str(self.pdd / "project"), playbook=self.playbook,
             inventory=str(self.pdd / "inventory/hosts"), envvars=self.envvars, cmdline=" ".join(self.cmdline),
-            process_isolation=False, quiet=True, ident=f"job_{self.id}", settings={"job_timeout": 1200})
+            process_isolation=False, quiet=True, ident=f"job_{self.id}", settings={"job_timeout": 1200},
+            # Without a callback ansible-runner installs its own SIGINT / SIGTERM handlers in this process.
+            cancel_callback=lambda: False)
         return self
 
     @property
