@@ -41,11 +41,41 @@ def _parse(value, name, errors):
     return net
 
 
+def ingress_errors(cidrs, name="network_alb_ingress_cidrs"):
+    """Every problem with the sources allowed to reach the ALB (IPv4 CIDR blocks, any netmask)."""
+    example = "['0.0.0.0/0'] for the internet, or your offices' ranges like ['203.0.113.0/24']"
+    if not isinstance(cidrs, list) or not cidrs:
+        return [f"{name} = {cidrs!r}: give the IPv4 CIDR blocks allowed to reach the ALB, at least one: {example}"]
+    errors = []
+    seen = set()
+    for i, value in enumerate(cidrs):
+        where = f"{name}[{i}] = {value!r}"
+        text = str(value).strip() if isinstance(value, str) else None
+        if text is None or "/" not in text:
+            errors.append(f"{where} is not a CIDR block: write it with its netmask, like '203.0.113.0/24' "
+                          "('198.51.100.7/32' for one address)")
+            continue
+        try:
+            net = ipaddress.ip_network(text, strict=True)
+        except ValueError as e:
+            if "host bits set" in str(e):
+                errors.append(f"{where} has host bits set: use '{ipaddress.ip_network(text, strict=False)}'")
+            else:
+                errors.append(f"{where} is not a valid IPv4 CIDR block ({e}): write it like '203.0.113.0/24'")
+            continue
+        if net.version != 4:
+            errors.append(f"{where} is IPv6: the ALB's security group rules take IPv4 blocks here")
+        elif str(net) in seen:
+            errors.append(f"{where} is listed twice: give each block once")
+        seen.add(str(net))
+    return errors
+
+
 def network_errors(spec):
     """Every problem with the network inputs, as messages; [] when all is well.
 
     ``spec`` keys: vpc_cidr, azs, subnet_cidrs ({tier: [cidr per AZ]}),
-    region, min_azs, ports ({variable name: port}).
+    region, min_azs, ports ({variable name: port}), alb_ingress_cidrs (optional).
     """
     errors = []
     vpc = _parse(spec.get("vpc_cidr"), "network_vpc_cidr", errors)
@@ -98,6 +128,8 @@ def network_errors(spec):
     for name, port in (spec.get("ports") or {}).items():
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
             errors.append(f"{name} = {port!r} is not a TCP port (1-65535)")
+    if "alb_ingress_cidrs" in spec:
+        errors.extend(ingress_errors(spec["alb_ingress_cidrs"]))
     return errors
 
 

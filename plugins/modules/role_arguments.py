@@ -23,6 +23,17 @@ description:
     per-task cost of six.
   - Only roles of this collection. To see the roles' defaults, import them first (with C(import_role)
     of an entry point without an argument spec, which adds no task), as the pre-flight play does.
+  - With I(check_unknown_variables), also refuses every variable of the play whose name starts with the
+    prefix of a role named in I(roles) or of I(extra_prefixes) and that no role of the collection knows
+    (a misspelling, which Ansible would silently ignore), naming the closest known name. Known are the
+    options of every entry point of every role's argument spec, every role's defaults, each role's
+    published result (C(<role>_result)) and I(known_variables); names starting with C(__) are internal
+    values and never checked.
+  - With I(production), also refuses secret values given as plain text, for each list variable of
+    I(secret_values). A value passes when it is vault-encrypted in the inventory (an inline C(!vault)
+    value or a variable of a vault-encrypted file, directly or through a template naming such a
+    variable), when its own template calls a lookup, or when it is left out (generated). No message
+    quotes a value.
 author:
   - Solo Saving platform team (@solo-saving)
 options:
@@ -35,6 +46,30 @@ options:
     description: The entry point whose options are checked.
     type: str
     default: main
+  check_unknown_variables:
+    description: Refuse variables with a role's prefix that no role knows (see the description).
+    type: bool
+    default: false
+  extra_prefixes:
+    description: More prefixes to check with I(check_unknown_variables), without the underscore (C(stack)).
+    type: list
+    elements: str
+    default: []
+  known_variables:
+    description: Variables with a checked prefix that are set outside the roles (a playbook's own inputs).
+    type: list
+    elements: str
+    default: []
+  production:
+    description: The environment is production; refuse plain-text secret values (see I(secret_values)).
+    type: bool
+    default: false
+  secret_values:
+    description:
+      - List variables whose entries hold a secret, with the key of the secret in each entry
+        (C(secrets_api_keys) with C(value)).
+    type: dict
+    default: {}
 attributes:
   action:
     description: Runs on the controller as an action plugin.
@@ -52,6 +87,14 @@ EXAMPLES = r"""
 - name: Check every role's inputs against its argument spec.
   solo_saving.infra.role_arguments:
     roles: [network, endpoints, secrets, registry, database, edge, services]
+
+- name: Check the inputs, misspelt variables and, in production, plain-text secrets too.
+  solo_saving.infra.role_arguments:
+    roles: [network, endpoints, secrets, registry, database, edge, services]
+    check_unknown_variables: true
+    extra_prefixes: [stack]
+    production: "{{ stack_is_production }}"
+    secret_values: {secrets_api_keys: value}
 """
 
 RETURN = r"""
@@ -65,5 +108,7 @@ argument_errors:
   returned: always
   type: list
   elements: str
-  sample: ["network: argument 'network_frontend_port' is of type str and we were unable to convert to int"]
+  sample: ["network: argument 'network_frontend_port' is of type str and we were unable to convert to int",
+           "network_vpc_cdir is not a variable of this collection (a misspelling? Ansible would ignore it): did you
+            mean network_vpc_cidr? Rename or remove it"]
 """

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
-from tests.support.aws import is_lock_request, is_write, request_action, request_service
+from tests.support.aws import BIN, is_lock_request, is_write, request_action, request_service
 
 pytestmark = pytest.mark.slow
 
@@ -55,14 +56,100 @@ def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook,
     ({"network_vpc_cidr": "10.0.0.0/33"}, "network_vpc_cidr = '10.0.0.0/33' is not a valid IPv4 CIDR block"),
     ({"stack_environment": "Prod_1"}, "stack_environment = 'Prod_1'"),
     ({"network_frontend_port": "http"}, "network_frontend_port"),
+    # What verify rejects, refused before it is deployed unless acknowledged (and never in production).
+    ({"database_reader_count": 0},
+     "database_reader_count = 0: the spec has a reader in a second zone to fail over to (verify: aurora-two-azs); "
+     "set it to 1, or acknowledge the deviation with stack_deviations: [no_db_reader]"),
+    ({"database_azs": ["ap-northeast-1a"]},
+     "database_azs = ['ap-northeast-1a']: the spec puts the Aurora writer and its reader in two availability zones"),
+    ({"edge_waf_rules": [{"rate_limit": 2000}, {"geo_allow": ["JP"]}]},
+     "edge_waf_rules lacks AWSManagedRulesCommonRuleSet, AWSManagedRulesSQLiRuleSet, "
+     "AWSManagedRulesKnownBadInputsRuleSet: the spec's web ACL has"),
+    ({"stack_deviations": ["no_reader"]},
+     "stack_deviations[0] = 'no_reader' is not a deviation: did you mean 'no_db_reader'?"),
+    ({"stack_deviations": ["no_db_reader"]},
+     "stack_deviations lists 'no_db_reader' (no Aurora reader to fail over to (database_reader_count: 0)), but the "
+     "inputs follow the spec there: remove it"),
+    ({"stack_is_production": True, "stack_deviations": ["no_db_reader"], "database_reader_count": 0},
+     "stack_deviations = ['no_db_reader']: production (stack_is_production) follows the spec without deviations"),
+    ({"endpoints_interface": [{"service": "ecr.api"}, {"service": "ecr.dkr"}, {"service": "logs"},
+                              {"service": "ssm", "private_dns": False}]},
+     "endpoints_interface[3] (ssm): private_dns must stay on"),
+    # Inputs AWS refuses only after the first writes.
+    ({"network_alb_ingress_cidrs": []}, "network_alb_ingress_cidrs = []: give the IPv4 CIDR blocks allowed to reach"),
+    ({"network_alb_ingress_cidrs": ["203.0.113.7/24"]},
+     "network_alb_ingress_cidrs[0] = '203.0.113.7/24' has host bits set: use '203.0.113.0/24'"),
+    ({"network_alb_ingress_cidrs": ["office"]}, "network_alb_ingress_cidrs[0] = 'office' is not a CIDR block"),
+    ({"stack_extra_tags": {"Owner": "x" * 257}},
+     "stack_extra_tags['Owner']: the value has 257 characters; AWS allows 256"),
+    ({"stack_extra_tags": ["CostCenter=savings"]},
+     "stack_extra_tags = ['CostCenter=savings'] is a list: give a mapping of tag key to value"),
+    ({"network_tags": {"aws:owner": "me"}}, "network_tags['aws:owner']: keys starting with 'aws:' are AWS's own"),
+    # Misspellings Ansible would silently ignore.
+    ({"network_vpc_cdir": "10.9.0.0/16"},
+     "network_vpc_cdir is not a variable of this collection (a misspelling? Ansible would ignore it): did you mean "
+     "network_vpc_cidr?"),
+    ({"services_frontend_cpus": 512}, "services_frontend_cpus is not a variable of this collection"),
+    ({"stack_region": "ap-northeast-9", "stack_azs": ["ap-northeast-9a", "ap-northeast-9c"]},
+     "stack_region = 'ap-northeast-9' is not an AWS region: did you mean"),
+    # Plain-text secrets in production (-e values are plain text).
+    ({"stack_is_production": True, "secrets_api_keys": [{"name": "payment_api_key", "value": "sk-plain-1234567890"}]},
+     "secrets_api_keys[0] (payment_api_key): the value is plain text in the inventory; production "
+     "(stack_is_production) takes secrets from Ansible Vault or a lookup"),
 ])
 def test_bad_inventory_fails_in_preflight_before_any_aws_call(aws, playbook, extra, expected):
     aws.start_recording()
     run = playbook("site.yml", "-e", json.dumps(extra))
     records = aws.stop_recording()
     assert run.rc != 0
-    assert expected in run.output, run.output[-4000:]
+    assert expected in " ".join(run.output.split()), run.output[-4000:]
+    assert "sk-plain-1234567890" not in run.output
+    assert "Traceback" not in run.output
     assert records == [], [request_action(r) for r in records]
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ({"stack_azs": ["ap-northeast-1a", "ap-northeast-1x"]},
+     "stack_azs (and network_azs, database_azs, the same zones) = ['ap-northeast-1a', 'ap-northeast-1x']: "
+     "ap-northeast-1x is not an availability zone of ap-northeast-1; its zones are ap-northeast-1a, "
+     "ap-northeast-1c, ap-northeast-1d"),
+    ({"network_azs": ["ap-northeast-1a", "ap-northeast-1b"], "database_azs": ["ap-northeast-1a", "ap-northeast-1b"]},
+     "network_azs (and database_azs, the same zones) = ['ap-northeast-1a', 'ap-northeast-1b']: ap-northeast-1b is "
+     "not an availability zone of ap-northeast-1"),
+])
+def test_zones_the_region_lacks_fail_in_preflight_with_reads_only(aws, playbook, extra, expected):
+    # The inventory's rules cannot know the region's zones: the account guard asks AWS (one read) and
+    # fails before any write, naming the variable and the zones the region has.
+    aws.start_recording()
+    run = playbook("site.yml", "-e", json.dumps(extra))
+    records = aws.stop_recording()
+    assert run.rc != 0
+    assert expected in " ".join(run.output.split()), run.output[-4000:]
+    assert [request_action(r) for r in records] == ["GetCallerIdentity", "DescribeAvailabilityZones"]
+    assert writes(records) == []
+
+
+def test_a_vaulted_secret_passes_the_production_check(aws, playbook, tmp_path):
+    # The same keys from Ansible Vault (a variable of a vaulted value, and an inline one) are accepted: the
+    # production plan of the network runs (the local inventory meets production's other rules).
+    password = tmp_path / "vault-password"
+    password.write_text("a-test-vault-password\n")
+    encrypted = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-password-file", str(password),
+         "--name", "vault_payment_api_key", "sk-vaulted-1234567890"],
+        capture_output=True, text=True, check=True).stdout
+    extra = tmp_path / "prod-keys.yml"
+    extra.write_text(encrypted + "stack_is_production: true\n"
+                     "secrets_api_keys:\n  - name: payment_api_key\n    value: '{{ vault_payment_api_key }}'\n"
+                     "  - name: partner_key\n    value: !vault |\n"
+                     + "".join(f"      {line.strip()}\n" for line in encrypted.split("|", 1)[1].strip().splitlines()))
+    aws.start_recording()
+    run = playbook("site.yml", "--tags", "network", "--check", "-e", f"@{extra}",
+                   "--vault-password-file", str(password))
+    records = aws.stop_recording()
+    assert run.rc == 0, run.output[-4000:]
+    assert "sk-vaulted-1234567890" not in run.output
+    assert writes(records) == []
 
 
 def test_bad_inputs_of_several_roles_fail_together_in_preflight(aws, playbook):

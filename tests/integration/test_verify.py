@@ -113,3 +113,23 @@ def test_verify_passes_then_names_each_drift(aws, playbook):
     for _, rule, _ in DRIFTS:
         assert f"{rule}: " in text
 
+
+def test_an_acknowledged_deviation_deploys_and_verify_reports_it(aws, playbook):
+    # A dev without a reader: refused unless acknowledged (see test_site's bad inventories); acknowledged,
+    # it deploys, and verify reports the finding as an acknowledged deviation instead of failing.
+    cheaper = json.dumps({"stack_deviations": ["no_db_reader"], "database_reader_count": 0})
+    playbook("site.yml", "-e", cheaper, check=True)
+    passed = playbook("playbooks/verify.yml", "-e", cheaper, check=True)
+    text = " ".join(passed.stdout.split())
+    holding = text.split(" rules hold: ", 1)[1].split(";", 1)[0].split(", ")
+    assert "aurora-two-azs" in holding, text[-3000:]
+    assert "acknowledged deviations (stack_deviations): aurora-two-azs: db: DB instances span 1 availability " \
+           "zone(s)" in text and "(acknowledged deviation: no_db_reader)" in text, text[-3000:]
+
+    # Without the acknowledgement the same inventory stops in the pre-flight, naming the variable.
+    aws.start_recording()
+    refused = playbook("playbooks/verify.yml", "-e", json.dumps({"database_reader_count": 0}))
+    records = aws.stop_recording()
+    assert refused.rc != 0
+    assert "database_reader_count = 0: the spec has a reader" in " ".join(refused.output.split())
+    assert records == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultedValue
 from ansible.template import Templar
 
 from ansible_collections.solo_saving.infra.plugins.action import role_arguments
@@ -20,6 +23,9 @@ class Identity:
 
     def template(self, value):
         return value
+
+    def is_template(self, value):
+        return False
 
 
 def run(args, task_vars, check_mode=False):
@@ -108,3 +114,115 @@ def test_the_inputs_entry_point_adds_no_task_and_has_no_spec_of_its_own():
         specs = DataLoader().load_from_file(str(ROOT / "roles" / role / "meta" / "argument_specs.yml"))
         assert "inputs" not in specs["argument_specs"], role
         assert DataLoader().load_from_file(str(ROOT / "roles" / role / "tasks" / "inputs.yml")) == [], role
+
+
+# -- misspelt variables: a role's prefix, but no role knows the name ----------------------------------
+UNKNOWN = {"roles": ROLES, "check_unknown_variables": True, "extra_prefixes": ["stack", "teardown", "deploy"],
+           "known_variables": ["deploy_service", "stack_preflight_passed"]}
+
+
+def test_the_stack_defaults_and_the_published_results_are_known(stack_vars):
+    for role in ("secrets", "database"):  # the fixture gives every role a name prefix; these two have none
+        del stack_vars[f"{role}_name_prefix"]
+    stack_vars.update(network_result={"vpc_id": "vpc-1"}, database_result={}, __network_subnets=[],
+                      stack_preflight_passed=True, deploy_service="all", stack_environment="prod",
+                      teardown_confirm="prod", vault_payment_api_key="not a prefix of a role")
+    result = run(UNKNOWN, stack_vars)
+    assert not result.get("failed"), result["msg"]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("network_vpc_cdir", "network_vpc_cdir is not a variable of this collection (a misspelling? Ansible would ignore "
+                         "it): did you mean network_vpc_cidr? Rename or remove it"),
+    ("services_frontend_cpus", "services_frontend_cpus is not a variable of this collection (a misspelling? Ansible "
+                               "would ignore it): did you mean services_frontend_cpu?"),
+    ("stack_enviroment", "did you mean stack_environment?"),
+    ("deploy_imagetag", "deploy_imagetag is not a variable of this collection"),
+    ("teardown_confirmed", "did you mean teardown_confirm?"),
+])
+def test_a_misspelt_variable_is_refused_with_the_closest_name(stack_vars, name, expected):
+    stack_vars[name] = "x"
+    result = run(UNKNOWN, stack_vars)
+    assert result["failed"] is True
+    assert any(expected in e for e in result["argument_errors"]), result["argument_errors"]
+
+
+def test_without_the_option_unknown_variables_are_not_looked_at(stack_vars):
+    stack_vars["network_vpc_cdir"] = "x"
+    assert not run({"roles": ROLES}, stack_vars).get("failed")
+
+
+def test_every_variable_the_project_sets_or_documents_is_known():
+    # The inventories' variables and every -e name=... of the docs, playbooks and workflows: the pre-flight
+    # must not refuse a variable the project itself sets or tells users to set.
+    prefixes = tuple(f"{p}_" for p in [*ROLES, "stack", "teardown", "deploy"])
+    preflight = (ROOT / "playbooks/preflight.yml").read_text()
+    listed = re.search(r"known_variables: \[([^\]]*)\]", preflight).group(1)
+    known = role_arguments.known_variables(DataLoader(), ROOT / "roles") | {n.strip() for n in listed.split(",")}
+    used = set()
+    for path in ROOT.glob("inventories/**/*.yml"):
+        used.update(yaml.safe_load(path.read_text()) or {})
+    for path in [ROOT / "README.md", ROOT / "Makefile", *ROOT.glob("playbooks/*.yml"), *ROOT.glob("roles/*/README.md"),
+                 *ROOT.glob(".github/workflows/*.yml"), *ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/awx/*.yml")]:
+        used.update(re.findall(r"-e\s+'?\"?([a-z][a-z0-9_]*)=", path.read_text()))
+    assert {"stack_environment", "teardown_confirm", "deploy_image_tag"} <= used
+    assert sorted(n for n in used if n.startswith(prefixes) and n not in known) == []
+
+
+# -- plain-text secrets in production ------------------------------------------------------------------------
+class Templates:
+    """A templar over ``variables``: '{{ name }}' is the variable's value; anything else with '{{' a lookup."""
+
+    def __init__(self, **variables):
+        self.variables = variables
+
+    def is_template(self, value):
+        return isinstance(value, str) and "{{" in value
+
+    def template(self, value):
+        name = value.strip("{} ")
+        return self.variables.get(name, "looked up")
+
+
+VAULTED = VaultedValue(ciphertext="$ANSIBLE_VAULT;1.1;AES256\n3132").tag("sk-vaulted")
+
+
+@pytest.mark.parametrize(("value", "source"), [
+    (VAULTED, "vault"),
+    ("{{ vault_payment_api_key }}", "vault"),
+    ("{{ lookup('amazon.aws.aws_ssm', '/team/payment') }}", "lookup"),
+    ("{{ query('ansible.builtin.env', 'PAYMENT_KEY') | first }}", "lookup"),
+    (None, "generated"),
+    ("", "generated"),
+    ("sk-plain", None),
+    ("{{ plain_payment_api_key }}", None),
+])
+def test_where_a_secret_value_comes_from(value, source):
+    templar = Templates(vault_payment_api_key=VAULTED, plain_payment_api_key="sk-plain")
+    assert role_arguments.secret_source(value, templar) == source
+
+
+def test_production_refuses_a_plain_text_api_key_without_printing_it():
+    keys = [{"name": "payment_api_key", "value": "sk-plain"}, {"name": "partner_key", "value": VAULTED},
+            {"name": "session_key"}, {"name": "relayed_key", "value": "{{ plain_payment_api_key }}"}]
+    errors = role_arguments.plain_secret_errors("secrets_api_keys", keys, "value",
+                                                Templates(plain_payment_api_key="sk-plain"))
+    assert errors == [
+        "secrets_api_keys[0] (payment_api_key): the value is plain text in the inventory; production "
+        "(stack_is_production) takes secrets from Ansible Vault or a lookup: encrypt it (ansible-vault encrypt_string "
+        "--name vault_payment_api_key ...) and refer to it (\"{{ vault_payment_api_key }}\"), give the value as a "
+        "lookup, or leave the value out to have it generated",
+        "secrets_api_keys[3] (relayed_key): the value is plain text in the inventory; production (stack_is_production) "
+        "takes secrets from Ansible Vault or a lookup: encrypt it (ansible-vault encrypt_string --name "
+        "vault_relayed_key ...) and refer to it (\"{{ vault_relayed_key }}\"), give the value as a lookup, or leave "
+        "the value out to have it generated"]
+    assert not any("sk-plain" in e for e in errors)
+
+
+def test_the_action_checks_secrets_only_in_production(stack_vars):
+    stack_vars["secrets_api_keys"] = [{"name": "payment_api_key", "value": "sk-plain"}]
+    args = {"roles": ROLES, "secret_values": {"secrets_api_keys": "value"}}
+    assert not run(dict(args, production=False), stack_vars).get("failed")
+    failed = run(dict(args, production=True), stack_vars)
+    assert failed["failed"] is True
+    assert "secrets_api_keys[0] (payment_api_key): the value is plain text" in failed["msg"]

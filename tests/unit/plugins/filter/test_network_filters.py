@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.solo_saving.infra.plugins.filter.network import FilterModule, network_errors, subnet_layout
+from ansible_collections.solo_saving.infra.plugins.filter.network import (
+    FilterModule,
+    ingress_errors,
+    network_errors,
+    subnet_layout,
+)
 
 GOOD = {
     "vpc_cidr": "10.20.0.0/16",
@@ -98,3 +103,31 @@ def test_subnet_layout_pairs_tiers_with_zones_in_order():
 def test_wrappers_raise_filter_errors(name, args, message):
     with pytest.raises(AnsibleFilterError, match=message):
         FilterModule().filters()[name](*args)
+
+
+# -- the ALB's sources: AWS refuses a bad one only when the security group rules are written ---------
+@pytest.mark.parametrize(("cidrs", "expected"), [
+    ([], "network_alb_ingress_cidrs = []: give the IPv4 CIDR blocks allowed to reach the ALB, at least one"),
+    (None, "network_alb_ingress_cidrs = None: give the IPv4 CIDR blocks"),
+    (["office"], "network_alb_ingress_cidrs[0] = 'office' is not a CIDR block: write it with its netmask"),
+    (["203.0.113.7"], "network_alb_ingress_cidrs[0] = '203.0.113.7' is not a CIDR block"),
+    (["203.0.113.7/24"], "network_alb_ingress_cidrs[0] = '203.0.113.7/24' has host bits set: use '203.0.113.0/24'"),
+    (["203.0.113.0/33"], "network_alb_ingress_cidrs[0] = '203.0.113.0/33' is not a valid IPv4 CIDR block"),
+    (["::/0"], "network_alb_ingress_cidrs[0] = '::/0' is IPv6"),
+    (["0.0.0.0/0", "0.0.0.0/0"], "network_alb_ingress_cidrs[1] = '0.0.0.0/0' is listed twice"),
+])
+def test_alb_ingress_cidrs(cidrs, expected):
+    errors = ingress_errors(cidrs)
+    assert any(expected in e for e in errors), errors
+
+
+def test_good_alb_ingress_cidrs_pass():
+    assert ingress_errors(["0.0.0.0/0"]) == []
+    assert ingress_errors(["203.0.113.0/24", "198.51.100.7/32"]) == []
+
+
+def test_network_errors_check_the_alb_sources_when_given():
+    assert network_errors({**GOOD, "alb_ingress_cidrs": ["0.0.0.0/0"]}) == []
+    assert network_errors({**GOOD, "alb_ingress_cidrs": []}) == [
+        "network_alb_ingress_cidrs = []: give the IPv4 CIDR blocks allowed to reach the ALB, at least one: "
+        "['0.0.0.0/0'] for the internet, or your offices' ranges like ['203.0.113.0/24']"]

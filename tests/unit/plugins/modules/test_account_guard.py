@@ -84,3 +84,57 @@ def test_a_version_without_serverless_v2_fails_naming_what_the_region_offers(run
 def test_without_a_version_no_engine_call_is_made(run_module, engines):
     run_module(account_guard, {"account_id": "123456789012"})
     assert engines == ["GetCallerIdentity"]
+
+
+# -- the region and its availability zones (one DescribeAvailabilityZones) -------------------------------
+ZONES = [{"ZoneName": "ap-northeast-1a", "State": "available"}, {"ZoneName": "ap-northeast-1c", "State": "available"},
+         {"ZoneName": "ap-northeast-1d", "State": "available"}, {"ZoneName": "ap-northeast-1b", "State": "impaired"}]
+
+
+@pytest.fixture
+def zones(monkeypatch, calls):
+    monkeypatch.setattr(account_guard, "describe_availability_zones",
+                        lambda client: calls.append("DescribeAvailabilityZones") or ZONES)
+    return calls
+
+
+def test_zones_of_the_region_pass_with_one_call(run_module, zones):
+    result = run_module(account_guard, {"account_id": "123456789012", "availability_zones": {
+        "stack_azs": ["ap-northeast-1a", "ap-northeast-1c"], "network_azs": ["ap-northeast-1a", "ap-northeast-1c"],
+        "endpoints_azs": []}})
+    assert result["availability_zones"] == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
+    assert zones == ["GetCallerIdentity", "DescribeAvailabilityZones"]
+
+
+def test_a_zone_the_region_lacks_fails_naming_the_variables_and_the_zones(run_module, zones):
+    with pytest.raises(ModuleFail) as failure:
+        run_module(account_guard, {"account_id": "123456789012", "availability_zones": {
+            "stack_azs": ["ap-northeast-1a", "ap-northeast-1x"], "network_azs": ["ap-northeast-1a", "ap-northeast-1x"],
+            "database_azs": ["ap-northeast-1a", "ap-northeast-1x"], "endpoints_azs": ["ap-northeast-1b"]}})
+    assert failure.value.result["msg"] == (
+        "stack_azs (and network_azs, database_azs, the same zones) = ['ap-northeast-1a', 'ap-northeast-1x']: "
+        "ap-northeast-1x is not an availability zone of ap-northeast-1; its zones are ap-northeast-1a, "
+        "ap-northeast-1c, ap-northeast-1d | endpoints_azs = ['ap-northeast-1b']: ap-northeast-1b is not an "
+        "availability zone of ap-northeast-1; its zones are ap-northeast-1a, ap-northeast-1c, ap-northeast-1d")
+
+
+def test_without_zones_no_zone_call_is_made(run_module, zones):
+    run_module(account_guard, {"account_id": "123456789012"})
+    assert zones == ["GetCallerIdentity"]
+
+
+def test_an_unknown_region_fails_before_any_call(run_module, zones):
+    with pytest.raises(ModuleFail) as failure:
+        run_module(account_guard, {"account_id": "123456789012", "region": "ap-northeast-9",
+                                   "availability_zones": {"stack_azs": ["ap-northeast-9a"]}})
+    message = failure.value.result["msg"]
+    assert message.startswith("stack_region = 'ap-northeast-9' is not an AWS region: did you mean 'ap-northeast-")
+    assert "the regions are af-south-1, " in message and "ap-northeast-1, " in message
+    assert zones == []
+
+
+def test_zone_problems_lists_several_missing_zones():
+    assert account_guard.zone_problems({"network_azs": ["us-east-1a", "us-east-1q", "us-east-1z"]},
+                                       ["us-east-1a", "us-east-1b"], "us-east-1") == [
+        "network_azs = ['us-east-1a', 'us-east-1q', 'us-east-1z']: us-east-1q, us-east-1z are not availability zones "
+        "of us-east-1; its zones are us-east-1a, us-east-1b"]
