@@ -336,6 +336,7 @@ diff:
   type: dict
 """
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import db_password
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
@@ -393,6 +394,7 @@ class AuroraCluster:
         self.subnet_group_name = self.params["subnet_group_name"] or f"{self.identifier}-subnets"
         self.parameter_group_name = self.params["parameter_group_name"] or f"{self.identifier}-{self.family}"
         self._password = None
+        self._password_state = None
         self.reset()
 
     def reset(self):
@@ -448,6 +450,36 @@ class AuroraCluster:
             self.module.no_log_values.add(value)
             self._password = value
         return self._password
+
+    def password_state(self):
+        """(stamp of the password parameter or None, a rotation's pending parameter exists), read once per run."""
+        if self._password_state is None:
+            self._password_state = db_password.parameter_state(self.ssm, self.params["master_password_parameter"])
+        return self._password_state
+
+    def password_sync(self, found):
+        """Set the master password from the parameter when the cluster holds another version of it."""
+        name = self.params["master_password_parameter"]
+        stamp, pending = self.password_state()
+        if pending:
+            raise Refused(db_password.interrupted_rotation(name))
+        held = tag_dict(found.get("TagList")).get(db_password.TAG)
+        if stamp is not None and held is None and self.params["update_password"] != "always":
+            # A cluster from before the stamp: it holds the parameter's value, as every earlier run made sure.
+            self.act(f"record on Aurora cluster {self.identifier} which version of {name} it holds",
+                     api.add_tags, self.rds, found["DBClusterArn"], [{"Key": db_password.TAG, "Value": stamp}])
+            return False
+        if stamp == held and self.params["update_password"] != "always":
+            return False
+        if stamp is None and not self.check_mode:
+            self.master_password()  # fails naming the missing parameter, before any write
+        why = ("update_password=always" if self.params["update_password"] == "always"
+               else f"the parameter was written since the cluster got it ({held} -> {stamp or 'new'})")
+        self.act(f"set the master password of {self.identifier} from {name}: {why}", self._reset_password)
+        self.warnings.append(f"the master password of {self.identifier} changed: the backend's running tasks hold the "
+                             "old one - redeploy it (ansible-playbook playbooks/deploy.yml -e deploy_service=backend "
+                             "-e deploy_image_tag=<the running tag>)")
+        return True
 
     # -- subnet group -----------------------------------------------------------------
     def subnet_group(self, cluster):
@@ -632,18 +664,13 @@ class AuroraCluster:
             have, want = set(current["cloudwatch_logs_exports"]), set(desired["cloudwatch_logs_exports"])
             changes["CloudwatchLogsExportConfiguration"] = {"EnableLogTypes": sorted(want - have),
                                                             "DisableLogTypes": sorted(have - want)}
-        password_reset = self.params["update_password"] == "always"
         self.before["cluster"], self.after["cluster"] = current, after
-        if changes or password_reset:
-            self.require_modifiable(found.get("Status"), f"Aurora cluster {self.identifier}", sorted(changes))
         if changes:
+            self.require_modifiable(found.get("Status"), f"Aurora cluster {self.identifier}", sorted(changes))
             changed = ", ".join(_describe_change(k, changes[k]) for k in sorted(changes))
             self.act(f"modify Aurora cluster {self.identifier}: {changed}", self._modify_cluster, changes)
-        if password_reset:
-            if not self.check_mode:
-                self.master_password()  # in the plan: a missing parameter fails before any write
-            self.act(f"set the master password of {self.identifier} from {self.params['master_password_parameter']}",
-                     self._reset_password)
+        if self.password_sync(found):
+            self.require_modifiable(found.get("Status"), f"Aurora cluster {self.identifier}", ["password"])
         self.converge_tags(found.get("DBClusterArn"), found.get("TagList"), f"Aurora cluster {self.identifier}")
         return found
 
@@ -654,6 +681,10 @@ class AuroraCluster:
     def _reset_password(self):
         api.modify_db_cluster(self.rds, self.identifier, ApplyImmediately=True,
                               MasterUserPassword=self.master_password())
+        # Tagged after the change: a run stopped in between sets the same password again next time.
+        stamp, _pending = db_password.parameter_state(self.ssm, self.params["master_password_parameter"])
+        cluster = api.describe_db_cluster(self.rds, self.identifier)
+        api.add_tags(self.rds, cluster["DBClusterArn"], [{"Key": db_password.TAG, "Value": stamp}])
 
     def engine_version_changes(self, found, current, desired, after, changes):
         kind = version_change(current["engine_version"], desired["engine_version"])
@@ -767,6 +798,11 @@ class AuroraCluster:
                           "first (ansible-playbook site.yml --tags secrets)")
         request["MasterUsername"] = username
         request["MasterUserPassword"] = self.master_password()
+        stamp, pending = self.password_state()
+        if pending:
+            raise Refused(db_password.interrupted_rotation(self.params["master_password_parameter"]))
+        if stamp:
+            request["Tags"] = [*request["Tags"], {"Key": db_password.TAG, "Value": stamp}]
         return self.act(sentence, api.create_db_cluster, self.rds, **request)
 
     # -- instances -----------------------------------------------------------------------------

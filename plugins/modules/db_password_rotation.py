@@ -98,6 +98,7 @@ version:
 
 import time
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import db_password
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ecs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
@@ -183,6 +184,10 @@ def rotate(module, ssm, rds, ecs):
     version = None
     if not module.check_mode:
         version = ssm_api.overwrite_secure_parameter(ssm, name, value, key_id=key_id)
+        # The cluster holds this version now (site.yml compares the two; a run stopped before this tag
+        # makes the next site.yml set the same password again, never a mismatch).
+        stamp, _pending = db_password.parameter_state(ssm, name)
+        rds_api.add_tags(rds, cluster["DBClusterArn"], [{"Key": db_password.TAG, "Value": stamp}])
 
     actions.append(f"remove {pending}")
     if not module.check_mode:

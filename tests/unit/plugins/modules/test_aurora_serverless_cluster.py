@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 
 import pytest
 
@@ -190,6 +191,10 @@ class FakeAws:
 
     def add_tags(self, client, arn, tags):
         self.writes.append(("add_tags", arn, tags))
+        for cluster in self.clusters.values():
+            if cluster.get("DBClusterArn") == arn:
+                keys = {t["Key"] for t in tags}
+                cluster["TagList"] = [t for t in cluster["TagList"] if t["Key"] not in keys] + list(tags)
 
     # -- ssm ------------------------------------------------------------------------------
     def get_parameters(self, client, names, decrypt=True):
@@ -200,7 +205,9 @@ class FakeAws:
         return self.ssm.get(name, {}).get("Value")
 
     def describe_parameters(self, client, names):
-        return {n: {"Name": n, "Type": self.ssm[n]["Type"], "KeyId": self.ssm[n].get("KeyId")}
+        return {n: {"Name": n, "Type": self.ssm[n]["Type"], "KeyId": self.ssm[n].get("KeyId"),
+                    "Version": self.ssm[n].get("Version", 1),
+                    "LastModifiedDate": datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)}
                 for n in names if n in self.ssm}
 
     def put_parameter(self, client, name, value, parameter_type="SecureString", key_id=None, overwrite=False,
@@ -498,9 +505,57 @@ def test_changes_wait_for_a_cluster_that_is_not_available(run_module, fake):
 def test_password_update_always_resets_it(run_module, fake):
     converged(run_module, fake)
     result = run_module(mod, args(update_password="always"))
-    assert result["actions"] == [f"set the master password of {IDENT} from /t/dev/db_password"]
-    assert fake.writes == [("modify_db_cluster", {"ApplyImmediately": True, "MasterUserPassword": PASSWORD})]
+    assert result["actions"] == [f"set the master password of {IDENT} from /t/dev/db_password: update_password=always"]
+    assert fake.writes[0] == ("modify_db_cluster", {"ApplyImmediately": True, "MasterUserPassword": PASSWORD})
+    assert fake.write_names() == ["modify_db_cluster", "add_tags"]
     assert PASSWORD not in repr(result)
+
+
+def stamp_of(fake):
+    cluster = fake.clusters[IDENT]
+    return next((t["Value"] for t in cluster["TagList"] if t["Key"] == "MasterPasswordStamp"), None)
+
+
+def test_the_cluster_is_created_with_the_stamp_of_the_password_it_got(run_module, fake):
+    converged(run_module, fake)
+    assert stamp_of(fake) == "v1-1796083200"
+
+
+def test_a_regenerated_password_parameter_is_set_on_the_cluster_then_stamped(run_module, fake):
+    """The parameter was lost and the secrets role generated a new value: the cluster must get it too."""
+    converged(run_module, fake)
+    fake.ssm["/t/dev/db_password"].update(Value="A-New-Password-0123456789", Version=2)
+    fake.writes.clear()
+    planned = run_module(mod, args(), check_mode=True)
+    result = run_module(mod, args())
+    expected = (f"set the master password of {IDENT} from /t/dev/db_password: the parameter was written since the "
+                "cluster got it (v1-1796083200 -> v2-1796083200)")
+    assert planned["actions"] == result["actions"] == [expected]
+    assert fake.writes[0] == ("modify_db_cluster", {"ApplyImmediately": True,
+                                                    "MasterUserPassword": "A-New-Password-0123456789"})
+    assert stamp_of(fake) == "v2-1796083200"
+    assert run_module(mod, args())["changed"] is False
+
+
+def test_an_interrupted_rotation_stops_the_run_before_any_write(run_module, fake):
+    converged(run_module, fake)
+    fake.ssm["/t/dev/db_password-pending"] = {"Value": "x" * 20, "Type": "SecureString"}
+    fake.writes.clear()
+    with pytest.raises(ModuleFail, match=r"a rotation of the master password was interrupted \(/t/dev/db_password-"
+                                         r"pending exists\): finish it first, ansible-playbook playbooks/rotate"):
+        run_module(mod, args())
+    assert fake.writes == []
+
+
+def test_a_cluster_without_a_stamp_is_stamped_without_touching_its_password(run_module, fake):
+    converged(run_module, fake)
+    cluster = fake.clusters[IDENT]
+    cluster["TagList"] = [t for t in cluster["TagList"] if t["Key"] != "MasterPasswordStamp"]
+    fake.writes.clear()
+    result = run_module(mod, args())
+    assert result["actions"] == [f"record on Aurora cluster {IDENT} which version of /t/dev/db_password it holds"]
+    assert fake.write_names() == ["add_tags"]
+    assert run_module(mod, args())["changed"] is False
 
 
 # -- input and AWS errors ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ class Fakes:
     def __init__(self):
         self.params = {"/p/e/db/password": "old-password"}
         self.cluster_password = "old-password"
-        self.cluster = {"Status": "available"}
+        self.cluster = {"Status": "available", "DBClusterArn": "arn:aws:rds:r:1:cluster:p-e-db"}
         self.deployed = []
         self.writes = []
         self.fail_overwrite = False
@@ -56,6 +56,12 @@ class Fakes:
         self.writes.append("modify cluster")
         self.cluster_password = changes["MasterUserPassword"]
 
+    def describe_parameters(self, client, names):
+        return {n: {"Name": n, "Version": 7 if n == "/p/e/db/password" else 1} for n in names if n in self.params}
+
+    def add_tags(self, client, arn, tags):
+        self.writes.append(f"tag {arn.rsplit(':', 1)[-1]} {tags[0]['Key']}={tags[0]['Value']}")
+
     def update_service(self, client, args):
         self.writes.append(f"deploy {args['service']}")
         assert args["forceNewDeployment"] is True
@@ -65,8 +71,8 @@ class Fakes:
 def fakes(monkeypatch, run_module):
     fake = Fakes()
     for api, names in ((rotation.ssm_api, ("get_parameter_value", "create_secure_parameter",
-                                           "overwrite_secure_parameter", "delete_parameter")),
-                       (rotation.rds_api, ("describe_db_cluster", "modify_db_cluster")),
+                                           "overwrite_secure_parameter", "delete_parameter", "describe_parameters")),
+                       (rotation.rds_api, ("describe_db_cluster", "modify_db_cluster", "add_tags")),
                        (rotation.ecs_api, ("update_service",))):
         for name in names:
             monkeypatch.setattr(api, name, getattr(fake, name))
@@ -82,7 +88,8 @@ def test_rotation_sets_the_same_new_value_on_cluster_and_parameter(run_module, f
     assert fakes.cluster_password == new
     assert "/p/e/db/password-pending" not in fakes.params
     assert fakes.writes == ["create /p/e/db/password-pending", "modify cluster", "overwrite /p/e/db/password",
-                            "delete /p/e/db/password-pending", "deploy p-e-backend"]
+                            "tag p-e-db MasterPasswordStamp=v7-0", "delete /p/e/db/password-pending",
+                            "deploy p-e-backend"]
     assert result["resumed"] is False and result["version"] == 2
     assert new not in json.dumps(result)
 
@@ -143,7 +150,8 @@ def test_the_main_parameter_waits_until_the_cluster_has_applied_the_password(run
     assert fakes.writes == ["create /p/e/db/password-pending", "modify cluster", "read cluster: available",
                             "read cluster: resetting-master-credentials", "read cluster: resetting-master-credentials",
                             "read cluster: available", "overwrite /p/e/db/password",
-                            "delete /p/e/db/password-pending", "deploy p-e-backend"]
+                            "tag p-e-db MasterPasswordStamp=v7-0", "delete /p/e/db/password-pending",
+                            "deploy p-e-backend"]
     assert fakes.sleeps == [3, 3, 3, 3]
     assert [(r["condition"], r["tries"]) for r in result["retried"]] == [
         ("cluster available, password pending", 1), ("cluster resetting-master-credentials", 2)]
