@@ -98,7 +98,7 @@ import difflib
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds
 from ansible_collections.solo_saving.infra.plugins.module_utils import sts as api
-from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
+from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule, new_session
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call, fail_aws
 
 
@@ -111,10 +111,8 @@ def describe_availability_zones(client):
 
 
 def known_regions():
-    """Every region botocore's endpoint data knows, in every partition."""
-    import boto3
-
-    session = boto3.session.Session()
+    """Every region botocore's endpoint data knows, in every partition (the interpreter's shared data)."""
+    session = new_session()
     return sorted({region for partition in session.get_available_partitions()
                    for service in ("ec2", "sts") for region in session.get_available_regions(service, partition)})
 
