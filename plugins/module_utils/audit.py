@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import db_password
+
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 INTERNET = ("0.0.0.0/0", "::/0")
 
@@ -234,6 +236,26 @@ def secrets_secure_string(snapshot, expected):
     return findings
 
 
+def db_password_in_sync(snapshot, expected):
+    """The cluster holds the password parameter's current version, and no rotation was left half done."""
+    name, cluster = expected.get("password_parameter"), snapshot["db_cluster"]
+    if not name or cluster is None:
+        return []
+    params = {p["name"]: p for p in snapshot["parameters"]}
+    findings = []
+    if db_password.pending_name(name) in params:
+        findings.append(_finding(db_password.pending_name(name), "a rotation of the master password was interrupted: "
+                                 "finish it with ansible-playbook playbooks/rotate-db-password.yml"))
+    if name not in params:
+        findings.append(_finding(name, "the master password parameter does not exist: ansible-playbook site.yml "
+                                       "creates it and sets it on the cluster"))
+    elif cluster.get("password_stamp") and cluster["password_stamp"] != params[name].get("stamp"):
+        findings.append(_finding(cluster["id"], f"the cluster holds version {cluster['password_stamp']} of {name}, the "
+                                                f"parameter is at {params[name].get('stamp')}: ansible-playbook "
+                                                "site.yml --tags database sets it on the cluster"))
+    return findings
+
+
 def task_definitions_reference_secrets(snapshot, expected):
     findings = []
     path = expected["parameter_path"].rstrip("/") + "/"
@@ -389,6 +411,7 @@ RULES = {
     "aurora-serverless-v2": aurora_serverless_v2,
     "aurora-two-azs": aurora_two_azs,
     "secrets-are-securestring": secrets_secure_string,
+    "db-password-in-sync": db_password_in_sync,
     "task-definitions-reference-secrets-by-arn": task_definitions_reference_secrets,
     "alb-https-and-redirect-only": alb_listeners,
     "backend-not-behind-alb": backend_not_behind_alb,

@@ -115,7 +115,7 @@ violations:
   elements: str
 """
 
-from ansible_collections.solo_saving.infra.plugins.module_utils import audit
+from ansible_collections.solo_saving.infra.plugins.module_utils import audit, db_password
 from ansible_collections.solo_saving.infra.plugins.module_utils import cloudwatch as cw_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as ec2_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ecs_api
@@ -184,7 +184,8 @@ def read_database(module, snap, identifier):
     snap["db_cluster"] = {
         "id": identifier, "encrypted": cluster.get("StorageEncrypted", False), "engine": cluster.get("Engine", ""),
         "scaling": cluster.get("ServerlessV2ScalingConfiguration"),
-        "security_groups": [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])]}
+        "security_groups": [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])],
+        "password_stamp": tag_dict(cluster.get("TagList")).get(db_password.TAG)}
     writers = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")}
     snap["db_instances"] = [{"id": i["DBInstanceIdentifier"], "class": i["DBInstanceClass"],
                              "az": i.get("AvailabilityZone"), "public": i.get("PubliclyAccessible", False),
@@ -194,7 +195,8 @@ def read_database(module, snap, identifier):
 
 def read_secrets(module, snap, path):
     ssm = module.client("ssm")
-    snap["parameters"] = [{"name": p["Name"], "type": p["Type"]} for p in ssm_api.describe_parameters_under(ssm, path)]
+    snap["parameters"] = [{"name": p["Name"], "type": p["Type"], "stamp": db_password.stamp(p)}
+                          for p in ssm_api.describe_parameters_under(ssm, path)]
 
 
 def read_services(module, snap, cluster, services):

@@ -79,8 +79,14 @@ def create_a_second_vpc_with_the_stacks_name(aws):
     ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": f"{PREFIX}-vpc"}])
 
 
+def change_the_password_parameter_by_hand(aws):
+    aws.client("ssm").put_parameter(Name="/solo-saving/local/db_password", Value="Set-By-Hand-0123456789abc",
+                                    Type="SecureString", Overwrite=True)
+
+
 DRIFTS = [
     (create_a_second_vpc_with_the_stacks_name, "one-vpc", "2 VPCs carry the stack's name"),
+    (change_the_password_parameter_by_hand, "db-password-in-sync", "of /solo-saving/local/db_password, the parameter"),
     (open_db_to_the_internet, "db-only-from-backend", f"{PREFIX}-db admits tcp/5432 from 0.0.0.0/0"),
     (add_a_nat_gateway, "no-nat-gateway", "exists (available); the spec has none"),
     (route_the_app_tier_to_the_internet, "private-subnets-without-default-route",

@@ -19,6 +19,7 @@ EXPECTED = {
     "waf_managed_groups": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet",
                            "AWSManagedRulesKnownBadInputsRuleSet"],
     "parameter_path": "/p/e",
+    "password_parameter": "/p/e/db/password",
 }
 
 
@@ -55,12 +56,13 @@ def good():
     snap["endpoints"].append({"id": "vpce-s3", "service": "s3", "type": "Gateway", "subnet_ids": [],
                               "security_group_ids": [], "private_dns": False, "route_table_ids": ["rt-a", "rt-d"]})
     snap["db_cluster"] = {"id": "p-e-db", "encrypted": True, "engine": "aurora-postgresql",
-                          "scaling": {"MinCapacity": 0.5, "MaxCapacity": 4}, "security_groups": ["sg-db"]}
+                          "scaling": {"MinCapacity": 0.5, "MaxCapacity": 4}, "security_groups": ["sg-db"],
+                          "password_stamp": "v3-1796083200"}
     snap["db_instances"] = [
         {"id": "p-e-db-1", "class": "db.serverless", "az": "ap-northeast-1a", "public": False, "writer": True},
         {"id": "p-e-db-2", "class": "db.serverless", "az": "ap-northeast-1c", "public": False, "writer": False},
     ]
-    snap["parameters"] = [{"name": "/p/e/db/password", "type": "SecureString"},
+    snap["parameters"] = [{"name": "/p/e/db/password", "type": "SecureString", "stamp": "v3-1796083200"},
                           {"name": "/p/e/db/host", "type": "SecureString"}]
     snap["task_definitions"] = {
         "backend": {"arn": "td-backend:1", "execution_role": "p-e-execution",
@@ -120,6 +122,11 @@ def _set(path, value):
 
 
 DRIFTS = [
+    ("db-password-in-sync", lambda s: s["parameters"][0].update(stamp="v1-1796090000"),
+     "the cluster holds version v3-1796083200 of /p/e/db/password, the parameter is at v1-1796090000"),
+    ("db-password-in-sync", lambda s: s["parameters"].append({"name": "/p/e/db/password-pending",
+                                                              "type": "SecureString", "stamp": "v1-0"}),
+     "a rotation of the master password was interrupted"),
     ("one-vpc", lambda s: s["vpcs"].extend([{"id": "vpc-1", "cidr": "10.0.0.0/16"},
                                             {"id": "vpc-2", "cidr": "10.0.0.0/16"}]),
      "2 VPCs carry the stack's name (vpc-1, vpc-2)"),
