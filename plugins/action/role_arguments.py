@@ -14,7 +14,12 @@ from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.parsing.vault import VaultHelper
+from ansible.parsing.vault import VaultHelper, is_encrypted_file
+
+try:  # where a value was loaded from (ansible-core 2.19 and later)
+    from ansible._internal._datatag._tags import Origin
+except ImportError:  # pragma: no cover - an older ansible-core: only inline vault values are recognised
+    Origin = None
 from ansible.plugins.action.validate_argument_spec import ActionModule as ValidateArgumentSpec
 
 # plugins/action/role_arguments.py -> the collection's root, whose roles/ this action reads.
@@ -59,6 +64,20 @@ def unknown_variable_errors(names, prefixes, known) -> list[str]:
     return errors
 
 
+def vaulted(value) -> bool:
+    """The value is vault-encrypted: an inline ``!vault`` value, or one loaded from a vault-encrypted file."""
+    if VaultHelper.get_ciphertext(value, with_tags=False):
+        return True
+    origin = Origin.get_tag(value) if Origin is not None else None
+    if origin is None or not origin.path:
+        return False
+    try:
+        with open(origin.path, "rb") as source:
+            return is_encrypted_file(source)
+    except OSError:
+        return False
+
+
 def secret_source(value, templar) -> str | None:
     """Where a secret value comes from: 'vault', 'lookup', 'generated' (no value), or None (plain text).
 
@@ -68,12 +87,12 @@ def secret_source(value, templar) -> str | None:
     """
     if value is None or value == "":
         return "generated"
-    if VaultHelper.get_ciphertext(value, with_tags=False):
+    if vaulted(value):
         return "vault"
     if isinstance(value, str) and templar.is_template(value):
         if LOOKUP_RE.search(value):
             return "lookup"
-        if VaultHelper.get_ciphertext(templar.template(value), with_tags=False):
+        if vaulted(templar.template(value)):
             return "vault"
     return None
 

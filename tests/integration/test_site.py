@@ -141,14 +141,20 @@ def test_a_vaulted_secret_passes_the_production_check(aws, playbook, tmp_path):
     extra = tmp_path / "prod-keys.yml"
     extra.write_text(encrypted + "stack_is_production: true\n"
                      "secrets_api_keys:\n  - name: payment_api_key\n    value: '{{ vault_payment_api_key }}'\n"
+                     "  - name: file_key\n    value: '{{ vault_file_key }}'\n"
                      "  - name: partner_key\n    value: !vault |\n"
                      + "".join(f"      {line.strip()}\n" for line in encrypted.split("|", 1)[1].strip().splitlines()))
+    # And a variable of a whole vault-encrypted file (ansible-vault encrypt vault.yml).
+    vault_file = tmp_path / "vault.yml"
+    vault_file.write_text("vault_file_key: sk-vaulted-file-1234567890\n")
+    subprocess.run([str(BIN / "ansible-vault"), "encrypt", "--vault-password-file", str(password), str(vault_file)],
+                   capture_output=True, check=True)
     aws.start_recording()
-    run = playbook("site.yml", "--tags", "network", "--check", "-e", f"@{extra}",
+    run = playbook("site.yml", "--tags", "network", "--check", "-e", f"@{vault_file}", "-e", f"@{extra}",
                    "--vault-password-file", str(password))
     records = aws.stop_recording()
     assert run.rc == 0, run.output[-4000:]
-    assert "sk-vaulted-1234567890" not in run.output
+    assert "sk-vaulted-1234567890" not in run.output and "sk-vaulted-file" not in run.output
     assert writes(records) == []
 
 

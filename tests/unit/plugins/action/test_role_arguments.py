@@ -226,3 +226,23 @@ def test_the_action_checks_secrets_only_in_production(stack_vars):
     failed = run(dict(args, production=True), stack_vars)
     assert failed["failed"] is True
     assert "secrets_api_keys[0] (payment_api_key): the value is plain text" in failed["msg"]
+
+
+def test_a_value_of_a_vault_encrypted_file_is_from_vault(tmp_path):
+    # A whole vars file encrypted with ansible-vault: its values carry no vault tag, only where they come from.
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    secret = VaultSecret(b"a-test-vault-password")
+    encrypted = tmp_path / "vault.yml"
+    encrypted.write_bytes(VaultLib([("default", secret)]).encrypt("vault_payment_api_key: sk-in-a-vaulted-file\n"))
+    plain = tmp_path / "secrets.yml"
+    plain.write_text("plain_payment_api_key: sk-plain\n")
+    loader = DataLoader()
+    loader.set_vault_secrets([("default", secret)])
+    from_vault = loader.load_from_file(str(encrypted))["vault_payment_api_key"]
+    from_plain = loader.load_from_file(str(plain))["plain_payment_api_key"]
+    templar = Templates(vault_payment_api_key=from_vault, plain_payment_api_key=from_plain)
+    assert role_arguments.secret_source(from_vault, templar) == "vault"
+    assert role_arguments.secret_source("{{ vault_payment_api_key }}", templar) == "vault"
+    assert role_arguments.secret_source(from_plain, templar) is None
+    assert role_arguments.secret_source("{{ plain_payment_api_key }}", templar) is None
