@@ -98,7 +98,16 @@ def secret_source(value, templar) -> str | None:
 
 
 def plain_secret_errors(variable, raw, field, templar) -> list[str]:
-    """A message for each entry of the list ``variable`` whose ``field`` is plain text; never the value."""
+    """A message for each entry of the list ``variable`` whose ``field`` is plain text; never the value.
+
+    With an empty ``field`` the variable itself is the secret (a string).
+    """
+    if not field:
+        if secret_source(raw, templar) is not None:
+            return []
+        return [f"{variable} is plain text in the inventory; production (stack_is_production) takes secrets from "
+                f"Ansible Vault or a lookup: encrypt it (ansible-vault encrypt_string --name {variable} ...), give it "
+                "as a lookup, or leave it empty"]
     items = templar.template(raw) if isinstance(raw, str) and templar.is_template(raw) else raw
     errors = []
     for index, item in enumerate(items if isinstance(items, list) else []):

@@ -67,7 +67,8 @@ options:
   secret_values:
     description:
       - List variables whose entries hold a secret, with the key of the secret in each entry
-        (C(secrets_api_keys) with C(value)).
+        (C(secrets_api_keys) with C(value)); an empty key for a variable that is itself a secret
+        (C(stack_aws_secret_key)), which may also be empty.
     type: dict
     default: {}
 attributes:

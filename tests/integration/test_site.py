@@ -96,6 +96,9 @@ def test_four_step_idempotency_and_check_mode_on_an_empty_account(aws, playbook,
     ({"stack_is_production": True, "secrets_api_keys": [{"name": "payment_api_key", "value": "sk-plain-1234567890"}]},
      "secrets_api_keys[0] (payment_api_key): the value is plain text in the inventory; production "
      "(stack_is_production) takes secrets from Ansible Vault or a lookup"),
+    ({"stack_is_production": True, "stack_aws_secret_key": "sk-plain-1234567890"},
+     "stack_aws_secret_key is plain text in the inventory; production (stack_is_production) takes secrets from "
+     "Ansible Vault or a lookup"),
 ])
 def test_bad_inventory_fails_in_preflight_before_any_aws_call(aws, playbook, extra, expected):
     aws.start_recording()

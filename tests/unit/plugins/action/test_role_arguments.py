@@ -246,3 +246,15 @@ def test_a_value_of_a_vault_encrypted_file_is_from_vault(tmp_path):
     assert role_arguments.secret_source("{{ vault_payment_api_key }}", templar) == "vault"
     assert role_arguments.secret_source(from_plain, templar) is None
     assert role_arguments.secret_source("{{ plain_payment_api_key }}", templar) is None
+
+
+def test_a_variable_that_is_itself_a_secret():
+    templar = Templates(vault_aws_secret_key=VAULTED)
+    check = role_arguments.plain_secret_errors
+    assert check("stack_aws_secret_key", "", "", templar) == []
+    assert check("stack_aws_secret_key", "{{ vault_aws_secret_key }}", "", templar) == []
+    assert check("stack_aws_secret_key", "{{ lookup('ansible.builtin.env', 'AWS_SECRET') }}", "", templar) == []
+    assert check("stack_aws_secret_key", "wJalrXUtnFEMI/K7MDENG", "", templar) == [
+        "stack_aws_secret_key is plain text in the inventory; production (stack_is_production) takes secrets from "
+        "Ansible Vault or a lookup: encrypt it (ansible-vault encrypt_string --name stack_aws_secret_key ...), give "
+        "it as a lookup, or leave it empty"]
