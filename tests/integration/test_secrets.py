@@ -9,7 +9,16 @@ import time
 
 import pytest
 
-from tests.support.aws import BIN, ROOT, is_write, kill_run, request_action, request_service, run_playbook
+from tests.support.aws import (
+    BIN,
+    ROOT,
+    break_lock_after_a_kill,
+    is_write,
+    kill_run,
+    request_action,
+    request_service,
+    run_playbook,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -105,6 +114,7 @@ def test_a_run_killed_midway_then_run_again_keeps_the_password(aws):
             kill_run(proc)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    break_lock_after_a_kill(aws)
     password, version, _ = stored(aws)["db_password"]
 
     rerun = run_playbook(aws, "site.yml", "--tags", "secrets", check=True)

@@ -9,7 +9,16 @@ import time
 
 import pytest
 
-from tests.support.aws import BIN, ROOT, is_write, kill_run, request_action, request_service, run_playbook
+from tests.support.aws import (
+    BIN,
+    ROOT,
+    break_lock_after_a_kill,
+    is_write,
+    kill_run,
+    request_action,
+    request_service,
+    run_playbook,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -187,6 +196,7 @@ def test_a_run_killed_midway_converges_without_duplicates(aws, playbook):
             kill_run(proc)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    break_lock_after_a_kill(aws)
 
     rerun = run_playbook(aws, "site.yml", "--tags", "services", check=True)
     assert rerun.recap()["changed"] >= 1

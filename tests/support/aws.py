@@ -175,6 +175,14 @@ def kill_run(proc: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def break_lock_after_a_kill(aws: Emulator) -> None:
+    """What an operator does after a run was killed (README, "One run at a time"): the killed run's lock
+    holds, and the documented playbook breaks it."""
+    item = aws.client("dynamodb").get_item(TableName=LOCK_TABLE, Key={"lock_id": {"S": "solo-saving-local"}})
+    assert item.get("Item"), "the killed run held no run lock"
+    run_playbook(aws, "playbooks/break-lock.yml", "-e", "break_lock_confirm=solo-saving-local", check=True)
+
+
 def request_service(record: dict) -> str:
     """The AWS service a recorded request was signed for (from the SigV4 scope)."""
     headers = {k.lower(): v for k, v in (record.get("headers") or {}).items()}
