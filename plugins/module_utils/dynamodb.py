@@ -40,9 +40,10 @@ def wait_table_active(client, name, timeout=300):
         raise SoloAwsError(f"the run lock table {name} was not active after {timeout} s") from e
 
 
-@aws_call("take the run lock")
+@aws_call("take the run lock", not_found=NOT_FOUND)
 def put_lock(client, table, item, now):
-    """Write ``item`` unless another run holds a lease that has not expired; True when written.
+    """Write ``item`` unless another run holds a lease that has not expired; True when written, None when
+    the table does not exist.
 
     DynamoDB evaluates the condition and writes in one step: of two runs only one can win.
     """
@@ -59,7 +60,7 @@ def put_lock(client, table, item, now):
     return True
 
 
-@aws_call("read the run lock")
+@aws_call("read the run lock", not_found=NOT_FOUND)
 def get_lock(client, table, lock_id):
     """The lock item as a plain dict, or None."""
     found = client.get_item(TableName=table, Key={KEY: {"S": lock_id}}, ConsistentRead=True).get("Item")
@@ -68,7 +69,7 @@ def get_lock(client, table, lock_id):
     return {k: (int(v["N"]) if "N" in v else v.get("S")) for k, v in found.items()}
 
 
-@aws_call("release the run lock")
+@aws_call("release the run lock", not_found=NOT_FOUND)
 def delete_lock(client, table, lock_id, run_id=None):
     """Delete the lock (only if ``run_id`` still holds it, when given); True when deleted."""
     kwargs = {"TableName": table, "Key": {KEY: {"S": lock_id}}}

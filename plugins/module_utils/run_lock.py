@@ -35,8 +35,12 @@ def describe_holder(holder, now):
 
 
 def acquire(client, table, lock_id, run_id, owner, playbook, lease, wait_timeout, delay=10, sleep=None, clock=None,
-            wall=None):
-    """Take the lock for ``run_id``; the item written. Waits up to ``wait_timeout`` s for another holder."""
+            wall=None, tags=None):
+    """Take the lock for ``run_id``; the item written. Waits up to ``wait_timeout`` s for another holder.
+
+    The conditional write comes first: a run that finds the lock free makes one call. The table is created
+    when the write finds none (``tags``).
+    """
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
     wall = wall or (lambda: int(time.time()))
@@ -45,10 +49,11 @@ def acquire(client, table, lock_id, run_id, owner, playbook, lease, wait_timeout
         now = wall()
         item = {"lock_id": lock_id, "run_id": run_id, "owner": owner, "playbook": playbook, "started": now,
                 "expires": now + lease}
-        holder = dynamodb.get_lock(client, table, lock_id)
-        if holder and holder.get("run_id") == run_id:
-            item["started"] = holder.get("started", now)  # this run's own lock: renew it
-        if dynamodb.put_lock(client, table, item, now):
+        written = dynamodb.put_lock(client, table, item, now)
+        if written is None:  # no table yet: the project's first run in this account
+            ensure_table(client, table, tags or {})
+            continue
+        if written:
             return item
         holder = dynamodb.get_lock(client, table, lock_id) or {}
         if clock() >= deadline:

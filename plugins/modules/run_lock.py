@@ -117,7 +117,7 @@ run_lock:
       description: The profile the module used (empty for none).
       type: str
 holder:
-  description: The item of the run that held the lock before the task (empty when none).
+  description: The item of the run that holds the lock (in check mode, and when breaking it; empty otherwise).
   returned: always
   type: dict
 """
@@ -150,22 +150,20 @@ def main():
     state = dict(table=p["table"], lock_id=p["lock_id"], run_id=p["run_id"], held=False, region=module.region,
                  endpoint_url=p.get("endpoint_url") or "", profile=p.get("profile") or "")
     try:
-        table = dynamodb.describe_table(client, p["table"])
-        holder = dynamodb.get_lock(client, p["table"], p["lock_id"]) if table else None
-        result = dict(changed=False, run_lock=state, holder=holder or {})
+        result = dict(changed=False, run_lock=state, holder={})
+        if module.check_mode or p["state"] == "broken":
+            result["holder"] = dynamodb.get_lock(client, p["table"], p["lock_id"]) or {}
         if module.check_mode:
             module.exit_json(**result)
         if p["state"] == "acquired":
-            if table is None:
-                lock.ensure_table(client, p["table"], p["tags"])
+            # One conditional write when the lock is free (no read first: a no-op run pays one call).
             lock.acquire(client, p["table"], p["lock_id"], p["run_id"], p["owner"] or "a run", p["playbook"],
-                         p["lease_seconds"], p["wait_timeout"], p["wait_delay"])
+                         p["lease_seconds"], p["wait_timeout"], p["wait_delay"], tags=p["tags"])
             state["held"] = True
-        elif table is not None and holder:
-            if p["state"] == "released":
-                lock.release(client, p["table"], p["lock_id"], p["run_id"])
-            else:
-                result["changed"] = dynamodb.delete_lock(client, p["table"], p["lock_id"])
+        elif p["state"] == "released":
+            lock.release(client, p["table"], p["lock_id"], p["run_id"])
+        elif result["holder"]:
+            result["changed"] = bool(dynamodb.delete_lock(client, p["table"], p["lock_id"]))
     except lock.LockHeld as e:
         module.fail_json(msg=str(e), run_lock=state, holder=e.holder)
     except SoloAwsError as e:

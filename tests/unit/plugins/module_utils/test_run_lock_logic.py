@@ -89,10 +89,24 @@ def test_an_expired_lease_is_taken_over(ddb):
 
 def test_the_same_run_renews_its_own_lock(ddb):
     wall = Wall()
-    first = take(ddb, "run-1", wall)
+    take(ddb, "run-1", wall)
     wall.now += 100
     again = take(ddb, "run-1", wall)
-    assert again["started"] == first["started"] and again["expires"] == wall.now + 600
+    assert again["expires"] == wall.now + 600
+    assert dynamodb.get_lock(ddb, TABLE, "p-dev")["expires"] == wall.now + 600
+
+
+def test_the_first_take_in_an_account_creates_the_table(ddb):
+    wall = Wall()
+    item = lock.acquire(ddb, "p-new-locks", "p-dev", "run-1", "alice", "site.yml", 600, 0, sleep=wall.sleep,
+                        clock=wall, wall=wall, tags={"Project": "p"})
+    assert item["run_id"] == "run-1"
+    assert dynamodb.get_lock(ddb, "p-new-locks", "p-dev")["owner"] == "alice"
+
+
+def test_releasing_without_a_table_or_a_lock_is_harmless(ddb):
+    assert lock.release(ddb, "p-no-such-table", "p-dev", "run-1") is None
+    assert lock.release(ddb, TABLE, "p-dev", "run-1") is False  # nobody holds it: nothing to delete
 
 
 def test_only_the_holder_releases(ddb):
