@@ -56,3 +56,35 @@ def test_other_client_errors_fail_at_once(clock):
         ecs.register_task_definition(client, {"family": "app"}, [])
     assert client.calls == 1 and clock.now == 0
     assert client.calls == 1 and clock.now == 0
+
+
+class Clusters:
+    def __init__(self, errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def create_cluster(self, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"cluster": {"clusterName": kwargs["clusterName"]}}
+
+
+SLR = error("InvalidParameterException", "Unable to assume the service linked role. Please verify that the ECS "
+                                         "service linked role exists.")
+
+
+def test_the_first_cluster_waits_for_ecss_service_linked_role(clock):
+    client = Clusters([SLR] * 4)
+    assert ecs.create_cluster(client, "c", [], [], ["FARGATE"], [])["clusterName"] == "c"
+    assert client.calls == 5
+    assert common.retried_report()[0]["condition"] == ("InvalidParameterException (Unable to assume the service "
+                                                       "linked role)")
+
+
+def test_the_service_linked_role_wait_gives_up_at_its_bound_naming_it(clock):
+    with pytest.raises(SoloAwsError, match=r"Failed to create the ECS cluster: AWS still answered "
+                                           r"InvalidParameterException \(Unable to assume the service linked role\) "
+                                           r"after 120 s .*cloudformation-coverage-roadmap #818"):
+        ecs.create_cluster(Clusters([SLR] * 1000), "c", [], [], ["FARGATE"], [])
+    assert clock.now == CONSISTENCY_SECONDS
