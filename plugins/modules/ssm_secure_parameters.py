@@ -266,6 +266,10 @@ class SecureParameters(Plan):
                          api.get_parameters(self.client, missing_arns, decrypt=False).items()})
 
         result, created = {}, []
+        # A parameter's ARN is arn:...:parameter<name>: with one ARN of the path known, check mode predicts the
+        # ARN a missing parameter will have (its task definitions then plan no change for a recreated one).
+        known = next(iter(arns.values()), "")
+        arn_prefix = known[:known.index(":parameter/") + len(":parameter")] if ":parameter/" in known else ""
         for spec in specs:
             name, key = spec["name"], spec["key"]
             found = meta.get(name)
@@ -276,7 +280,8 @@ class SecureParameters(Plan):
                 version = self.create(spec)
                 if not self.check_mode:
                     created.append(name)
-                result[key] = {"name": name, "arn": planned_id("ssm-parameter", name), "version": version or 0}
+                arn = arn_prefix + name if arn_prefix and name.startswith("/") else planned_id("ssm-parameter", name)
+                result[key] = {"name": name, "arn": arn, "version": version or 0}
                 continue
             self.before[key] = {"name": name, "type": found.get("Type"),
                                 "kms_key_id": found.get("KeyId") or DEFAULT_KEY, "value": HIDDEN}

@@ -59,6 +59,7 @@ def test_a_lost_password_parameter_is_regenerated_and_set_on_the_cluster(aws, pl
     aws.start_recording()
     run = playbook("site.yml", check=True)
     records = aws.stop_recording()
+    assert plan.recap()["changed"] == run.recap()["changed"] == 2  # the parameter, then the cluster: as planned
     value = ssm.get_parameter(Name=PASSWORD, WithDecryption=True)["Parameter"]["Value"]
     assert len(modified_passwords(records)) == 1  # the cluster got the new value, in the same run
     assert value not in run.output

@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 
 from tests.support.aws import Emulator, PlaybookRun, run_playbook
-from tools import emulator, latency_emulator
+from tools import emulator, latency_emulator, strict_aws
 
 pytestmark = pytest.mark.slow
 
@@ -138,3 +138,27 @@ def test_every_playbook_succeeds_in_one_run_under_the_strict_profile(strict):
     # type is refused by the secrets module before it sends anything: its unit test covers that rule.)
     assert set(state["refused"]) == {*state["rules"], "throttling"} - {"ssm_parameter_type_change"}, \
         state["refused"]
+
+
+@pytest.fixture(scope="module")
+def throttled(tmp_path_factory):
+    """Only throttling: 30 % of every service's calls, every other rule off."""
+    port = emulator.free_port()
+    log = tmp_path_factory.mktemp("throttled") / "emulator.log"
+    settings = {"time_scale": 0.1, "seed": 21, "throttle": {"*": 0.3}, "disabled": set(strict_aws.RULES)}
+    proc = latency_emulator.spawn(port, log, profile="none", strict=settings)
+    try:
+        yield Emulator(port=port, url=emulator.url(port), log=log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_cold_deploy_with_30_percent_of_calls_throttled_converges_in_one_run(throttled):
+    aws = throttled
+    aws.reset()
+    cold = run(aws, "site.yml")
+    assert cold.recap()["changed"] > 0
+    assert_one_stack(aws)
+    assert status(aws)["refused"]["throttling"] > 50
+    assert run(aws, "site.yml").recap()["changed"] == 0

@@ -300,3 +300,18 @@ def test_generation_redraws_until_every_class_is_present():
 ])
 def test_key_forms(key, form):
     assert mod.key_form(key) == form
+
+
+def test_check_mode_predicts_the_arn_of_a_parameter_to_recreate(run_module, fake):
+    """A lost parameter comes back under the same ARN: the plan says so, and the services then plan no change."""
+    run_module(mod, ARGS)
+    del fake.params["/t/dev/db_password"]
+    planned = run_module(mod, ARGS, check_mode=True)
+    assert planned["parameters"]["db_password"]["arn"] == \
+        "arn:aws:ssm:ap-northeast-1:123456789012:parameter/t/dev/db_password"
+    assert fake.writes.count("create:/t/dev/db_password") == 1  # only the first run's
+
+
+def test_on_an_empty_account_check_mode_plans_ids_it_cannot_know(run_module, fake):
+    planned = run_module(mod, ARGS, check_mode=True)
+    assert planned["parameters"]["db_password"]["arn"] == "planned:ssm-parameter:/t/dev/db_password"
