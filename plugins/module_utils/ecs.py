@@ -63,8 +63,8 @@ def update_cluster_settings(client, name, settings):
     client.update_cluster(cluster=name, settings=settings)
 
 
-@aws_call("set the capacity providers of the ECS cluster", retry_codes=[*ECS_RETRY_CODES, "UpdateInProgressException",
-                                                                               *SERVICE_LINKED_ROLE_NOT_READY])
+@aws_call("set the capacity providers of the ECS cluster",
+          retry_codes=[*ECS_RETRY_CODES, "UpdateInProgressException", *SERVICE_LINKED_ROLE_NOT_READY])
 def put_cluster_capacity_providers(client, name, capacity_providers, default_strategy):
     client.put_cluster_capacity_providers(cluster=name, capacityProviders=capacity_providers,
                                           defaultCapacityProviderStrategy=default_strategy)

@@ -95,7 +95,7 @@ options:
     description:
       - The spec has no NAT gateway (tasks reach AWS through the VPC endpoints). A NAT gateway found in the VPC
         (added by hand) fails the run, in check mode too, naming it and this switch; with C(true) it is deleted
-        (its Elastic IP is left: release it by hand if nothing else uses it).
+        (its Elastic IP is left; release it by hand if nothing else uses it).
     type: bool
     default: false
 extends_documentation_fragment:
