@@ -184,6 +184,12 @@ def revoke_rules(client, group_id, direction, permissions):
     call(GroupId=group_id, IpPermissions=permissions)
 
 
+@aws_call("ask EC2 which availability zones the region has")
+def describe_availability_zones(client):
+    """The region's zones (ZoneName, State, ZoneType, ...), the opted-in ones (AWS's default)."""
+    return client.describe_availability_zones()["AvailabilityZones"]
+
+
 @aws_call("find the AWS-managed prefix list")
 def describe_managed_prefix_lists(client, name):
     return _paginate(client, "describe_managed_prefix_lists", "PrefixLists",

@@ -96,18 +96,10 @@ availability_zones:
 
 import difflib
 
-from ansible_collections.solo_saving.infra.plugins.module_utils import rds
+from ansible_collections.solo_saving.infra.plugins.module_utils import ec2, rds
 from ansible_collections.solo_saving.infra.plugins.module_utils import sts as api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule, new_session
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call, fail_aws
-
-
-# The one EC2 read of the guard. It belongs with the other EC2 wrappers (module_utils/ec2.py); it is
-# here while that file is being reworked, built the same way (aws_call: retries, one error type).
-@aws_call("ask EC2 which availability zones the region has")
-def describe_availability_zones(client):
-    """The region's zones (ZoneName, State, ZoneType, ...), the opted-in ones (AWS's default)."""
-    return client.describe_availability_zones()["AvailabilityZones"]
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws
 
 
 def known_regions():
@@ -181,7 +173,7 @@ def main():
 def check_zones(module, wanted):
     """The region's available zones; fail naming each variable with a zone that is not one of them."""
     try:
-        found = describe_availability_zones(module.client("ec2"))
+        found = ec2.describe_availability_zones(module.client("ec2"))
     except SoloAwsError as e:
         fail_aws(module, e)
     zones = sorted(z["ZoneName"] for z in found if z.get("State", "available") == "available")

@@ -93,7 +93,7 @@ ZONES = [{"ZoneName": "ap-northeast-1a", "State": "available"}, {"ZoneName": "ap
 
 @pytest.fixture
 def zones(monkeypatch, calls):
-    monkeypatch.setattr(account_guard, "describe_availability_zones",
+    monkeypatch.setattr(account_guard.ec2, "describe_availability_zones",
                         lambda client: calls.append("DescribeAvailabilityZones") or ZONES)
     return calls
 
