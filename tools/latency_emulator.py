@@ -335,6 +335,11 @@ def rewrite_xml(service: str, body: bytes, timeline: Timeline) -> bytes | None:
                 changed = True
     if not changed:
         return None
+    return xml_bytes(root)
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    """A parsed response written back, in its own default namespace (as AWS writes it)."""
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else None
     try:
         return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=namespace)

@@ -25,6 +25,10 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+# The latency emulator's XML helpers (it imports this module only inside its functions).
+from tools.latency_emulator import _child as _find
+from tools.latency_emulator import _local, xml_bytes
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -441,11 +445,7 @@ class StrictProfile:
             changed = True
         if not changed:
             return None
-        namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else None
-        try:
-            return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=namespace)
-        except ValueError:
-            return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        return xml_bytes(root)
 
 
 def _json(body: bytes) -> dict:
@@ -454,14 +454,6 @@ def _json(body: bytes) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _find(element: ET.Element, name: str) -> ET.Element | None:
-    return next((child for child in element if _local(child.tag) == name), None)
 
 
 def _text(element: ET.Element, name: str) -> str:

@@ -27,16 +27,21 @@ STRICT = {"time_scale": 0.1, "seed": 14, "throttle": {"*": 0.1},
 PROJECT = {"Project": "solo-saving", "Environment": "local"}
 
 
-@pytest.fixture(scope="module")
-def strict(tmp_path_factory):
+def strict_emulator(tmp_path_factory, name, profile, settings):
+    """A private emulator with the strict profile's ``settings``, for the module's tests."""
     port = emulator.free_port()
-    log = tmp_path_factory.mktemp("strict") / "emulator.log"
-    proc = latency_emulator.spawn(port, log, profile="realistic", scale=1.0, strict=STRICT)
+    log = tmp_path_factory.mktemp(name) / "emulator.log"
+    proc = latency_emulator.spawn(port, log, profile=profile, scale=1.0, strict=settings)
     try:
         yield Emulator(port=port, url=emulator.url(port), log=log)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory):
+    yield from strict_emulator(tmp_path_factory, "strict", "realistic", STRICT)
 
 
 def status(aws: Emulator) -> dict:
@@ -143,15 +148,8 @@ def test_every_playbook_succeeds_in_one_run_under_the_strict_profile(strict):
 @pytest.fixture(scope="module")
 def throttled(tmp_path_factory):
     """Only throttling: 30 % of every service's calls, every other rule off."""
-    port = emulator.free_port()
-    log = tmp_path_factory.mktemp("throttled") / "emulator.log"
     settings = {"time_scale": 0.1, "seed": 21, "throttle": {"*": 0.3}, "disabled": set(strict_aws.RULES)}
-    proc = latency_emulator.spawn(port, log, profile="none", strict=settings)
-    try:
-        yield Emulator(port=port, url=emulator.url(port), log=log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    yield from strict_emulator(tmp_path_factory, "throttled", "none", settings)
 
 
 def test_a_cold_deploy_with_30_percent_of_calls_throttled_converges_in_one_run(throttled):

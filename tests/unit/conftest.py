@@ -5,21 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import common
-
-
-class FakeClock:
-    """The retry loop's clock and sleep (module_utils.common), in simulated seconds."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

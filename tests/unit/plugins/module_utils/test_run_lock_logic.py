@@ -11,6 +11,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import dynamodb
 from ansible_collections.solo_saving.infra.plugins.module_utils import run_lock as lock
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.modules import run_lock as module
+from tests.support.clock import FakeClock
 from tests.support.modules import ModuleFail
 
 TABLE = "p-run-locks"
@@ -27,17 +28,9 @@ def ddb(monkeypatch):
         yield client
 
 
-class Wall:
-    def __init__(self, now=1_000_000):
-        self.now = now
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+def Wall(now=1_000_000):
+    """The clock of the lock's leases, in whole seconds."""
+    return FakeClock(now)
 
 
 def take(client, run_id, wall, lease=600, wait=0, owner="alice@laptop"):
