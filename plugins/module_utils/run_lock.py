@@ -18,6 +18,9 @@ import time
 
 from ansible_collections.solo_saving.infra.plugins.module_utils import dynamodb
 
+# How long a table DescribeTable shows may take to accept writes (DynamoDB is eventually consistent too).
+TABLE_VISIBLE_SECONDS = 60
+
 
 class LockHeld(Exception):
     """Another run holds the lock; ``holder`` is its item."""
@@ -51,7 +54,12 @@ def acquire(client, table, lock_id, run_id, owner, playbook, lease, wait_timeout
                 "expires": now + lease}
         written = dynamodb.put_lock(client, table, item, now)
         if written is None:  # no table yet: the project's first run in this account
-            ensure_table(client, table, tags or {})
+            if not ensure_table(client, table, tags or {}):
+                # DescribeTable sees it, PutItem does not yet (a table created a moment ago elsewhere).
+                if clock() >= deadline + TABLE_VISIBLE_SECONDS:
+                    raise LockHeld(f"the run lock table {table} exists but DynamoDB does not take writes to it",
+                                   {})
+                sleep(min(delay, 2))
             continue
         if written:
             return item

@@ -188,3 +188,11 @@ def test_the_callback_leaves_a_lock_the_run_released(monkeypatch):
         plugin.v2_runner_on_ok(Result({"run_lock": {"table": TABLE, "lock_id": "p-dev", "run_id": "r", "held": held}}))
     plugin.v2_playbook_on_stats(None)
     assert released == []
+
+
+def test_a_table_that_exists_but_takes_no_writes_yet_is_waited_for_within_a_bound(ddb, monkeypatch):
+    wall = Wall()
+    monkeypatch.setattr(dynamodb, "put_lock", lambda *a, **k: None)  # "ResourceNotFound" to every write
+    with pytest.raises(lock.LockHeld, match="exists but DynamoDB does not take writes to it"):
+        take(ddb, "run-1", wall)
+    assert 0 < sum(wall.sleeps) <= lock.TABLE_VISIBLE_SECONDS + 2
