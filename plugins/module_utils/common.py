@@ -98,11 +98,10 @@ class Condition:
         return f"{self.code} ({self.message})" if self.message else self.code
 
     def matches(self, error):
-        info = getattr(error, "response", None) or {}
-        err = info.get("Error", {}) if isinstance(info, dict) else {}
-        if err.get("Code") != self.code:
+        if error_code(error) != self.code:
             return False
-        return self.message is None or self.message.lower() in str(err.get("Message", "")).lower()
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        return self.message is None or self.message.lower() in message.lower()
 
 
 THROTTLED = [Condition(code, THROTTLE_SECONDS, why="throttled by AWS") for code in THROTTLE_CODES]
