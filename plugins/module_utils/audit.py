@@ -393,6 +393,51 @@ def alarms_to_sns(snapshot, expected):
     for namespace in ("AWS/ECS", "AWS/ApplicationELB", "AWS/RDS"):
         if namespace not in namespaces:
             findings.append(_finding(topic, f"no alarm on {namespace} notifies {topic}"))
+    # One by one: each alarm the inventory asks for exists, notifies the topic and watches what it should.
+    found = {a["name"]: a for a in snapshot["alarms"]}
+    for want in expected.get("alarms") or []:
+        alarm = found.get(want["name"])
+        if alarm is None:
+            findings.append(_finding(want["name"], f"alarm {want['name']} does not exist"))
+            continue
+        if topic not in alarm.get("actions", []):
+            findings.append(_finding(want["name"], f"alarm {want['name']} does not notify {topic}"))
+        differ = [f"{key} {alarm.get(key)!r} (the inventory asks for {want.get(key)!r})"
+                  for key in _ALARM_SETTINGS if not _same_setting(alarm.get(key), want.get(key))]
+        if differ:
+            findings.append(_finding(want["name"], f"alarm {want['name']} has {', '.join(differ)}"))
+    return findings
+
+
+_ALARM_SETTINGS = ("namespace", "metric", "statistic", "threshold", "comparison", "period", "evaluation_periods")
+
+
+def _same_setting(found, wanted):
+    # CloudWatch answers numbers as floats; the inventory gives ints (or strings through templating).
+    try:
+        return float(found) == float(wanted)
+    except (TypeError, ValueError):
+        return found == wanted
+
+
+def desired_counts_within_bounds(snapshot, expected):
+    findings = []
+    for key, bounds in sorted((expected.get("scaling") or {}).items()):
+        service = snapshot["services"].get(key)
+        if service is None:
+            findings.append(_finding(key, f"the {key} service does not exist"))
+            continue
+        low, high = int(bounds["min"]), int(bounds["max"])
+        target = service.get("scaling")
+        if target is None:
+            findings.append(_finding(service["name"], f"{service['name']} has no scalable target (auto scaling off)"))
+        elif (target["min"], target["max"]) != (low, high):
+            findings.append(_finding(service["name"], f"{service['name']} scales within [{target['min']}, "
+                                                      f"{target['max']}]; the inventory asks for [{low}, {high}]"))
+        count = service.get("desired_count")
+        if count is not None and not low <= count <= high:
+            findings.append(_finding(service["name"], f"{service['name']} has desired count {count}, outside its "
+                                                      f"scaling bounds [{low}, {high}]"))
     return findings
 
 
@@ -419,6 +464,7 @@ RULES = {
     "tasks-private-without-public-ip": tasks_private_without_public_ip,
     "execution-role-least-privilege": execution_role_scope,
     "alarms-notify-sns": alarms_to_sns,
+    "desired-count-within-scaling-bounds": desired_counts_within_bounds,
 }
 
 

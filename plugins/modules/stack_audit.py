@@ -54,7 +54,9 @@ options:
   expected:
     description:
       - What the inventory asks for - C(azs), C(ports) (C(frontend), C(backend), C(db)), C(interface_endpoints)
-        (short service names), C(tls_policy), C(waf_managed_groups).
+        (short service names), C(tls_policy), C(waf_managed_groups), C(password_parameter), C(alarms) (the
+        alarms the services role puts, as its C(services_alarms) filter gives them) and C(scaling) (C(min) and
+        C(max) task counts by service role).
     type: dict
     required: true
   rules:
@@ -115,6 +117,7 @@ violations:
   elements: str
 """
 
+from ansible_collections.solo_saving.infra.plugins.module_utils import application_autoscaling as aas_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import audit, db_password
 from ansible_collections.solo_saving.infra.plugins.module_utils import cloudwatch as cw_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as ec2_api
@@ -212,7 +215,8 @@ def read_services(module, snap, cluster, services):
             "name": name, "assign_public_ip": network.get("assignPublicIp", "DISABLED"),
             "subnets": network.get("subnets", []), "security_groups": network.get("securityGroups", []),
             "load_balancers": [lb.get("targetGroupArn") for lb in service.get("loadBalancers", [])],
-            "registries": [r.get("registryArn") for r in service.get("serviceRegistries", [])]}
+            "registries": [r.get("registryArn") for r in service.get("serviceRegistries", [])],
+            "desired_count": service.get("desiredCount")}
         described = ecs_api.describe_task_definition(ecs, service["taskDefinition"])
         if not described:
             continue
@@ -223,6 +227,12 @@ def read_services(module, snap, cluster, services):
                            for c in task.get("containerDefinitions", [])]}
         if task.get("executionRoleArn"):
             roles.add(task["executionRoleArn"].rsplit("/", 1)[-1])
+    resource_ids = {f"service/{cluster}/{s['name']}": key for key, s in snap["services"].items()}
+    targets = aas_api.describe_scalable_targets(module.client("application-autoscaling"), resource_ids)
+    for resource_id, key in resource_ids.items():
+        target = targets.get(resource_id)
+        snap["services"][key]["scaling"] = (
+            {"min": target["MinCapacity"], "max": target["MaxCapacity"]} if target else None)
     iam = module.client("iam") if roles else None
     for role in sorted(roles):
         statements = []
@@ -263,7 +273,10 @@ def read_edge(module, snap, lb_name):
 def read_alarms(module, snap, topic_name, prefix):
     snap["sns_topic_arn"] = sns_api.find_topic(module.client("sns"), topic_name)
     alarms = cw_api.describe_alarms(module.client("cloudwatch"), prefix)
-    snap["alarms"] = [{"name": name, "namespace": a.get("Namespace"), "actions": a.get("AlarmActions", [])}
+    snap["alarms"] = [{"name": name, "namespace": a.get("Namespace"), "actions": a.get("AlarmActions", []),
+                       "metric": a.get("MetricName"), "statistic": a.get("Statistic"),
+                       "threshold": a.get("Threshold"), "comparison": a.get("ComparisonOperator"),
+                       "period": a.get("Period"), "evaluation_periods": a.get("EvaluationPeriods")}
                       for name, a in alarms.items()]
 
 

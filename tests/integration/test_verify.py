@@ -84,6 +84,22 @@ def change_the_password_parameter_by_hand(aws):
                                     Type="SecureString", Overwrite=True)
 
 
+def delete_an_alarm(aws):
+    aws.client("cloudwatch").delete_alarms(AlarmNames=[f"{PREFIX}-alarm-backend-cpu-high"])
+
+
+def raise_an_alarm_threshold(aws):
+    cloudwatch = aws.client("cloudwatch")
+    alarm = cloudwatch.describe_alarms(AlarmNames=[f"{PREFIX}-alarm-aurora-cpu-high"])["MetricAlarms"][0]
+    keys = ("AlarmName", "Namespace", "MetricName", "Statistic", "Dimensions", "Period", "EvaluationPeriods",
+            "ComparisonOperator", "AlarmActions", "OKActions", "TreatMissingData")
+    cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=99.0)
+
+
+def scale_the_backend_beyond_its_maximum(aws):
+    aws.client("ecs").update_service(cluster=PREFIX, service="backend", desiredCount=9)
+
+
 DRIFTS = [
     (create_a_second_vpc_with_the_stacks_name, "one-vpc", "2 VPCs carry the stack's name"),
     (change_the_password_parameter_by_hand, "db-password-in-sync", "of /solo-saving/local/db_password, the parameter"),
@@ -96,7 +112,27 @@ DRIFTS = [
     (store_a_plain_string_secret, "secrets-are-securestring", "/solo-saving/local/leaked_token is String"),
     (open_a_plain_http_listener, "alb-https-and-redirect-only", "listeners on ports [80, 443, 8080]"),
     (widen_the_execution_role, "execution-role-least-privilege", "allows the wildcard action ssm:*"),
+    (delete_an_alarm, "alarms-notify-sns", f"alarm {PREFIX}-alarm-backend-cpu-high does not exist"),
+    (raise_an_alarm_threshold, "alarms-notify-sns", f"alarm {PREFIX}-alarm-aurora-cpu-high has threshold 99.0"),
+    (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
+     "backend has desired count 9, outside its scaling bounds [2, 4]"),
 ]
+
+
+def test_site_repairs_a_deleted_alarm_a_changed_threshold_and_a_count_out_of_bounds(aws, playbook):
+    playbook("site.yml", check=True)
+    for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum):
+        inject(aws)
+    broken = playbook("playbooks/verify.yml")
+    assert broken.rc != 0
+    text = " ".join(broken.output.split())
+    assert "alarms-notify-sns: " in text and "desired-count-within-scaling-bounds: " in text, text[-3000:]
+
+    playbook("site.yml", check=True)
+    repaired = playbook("playbooks/verify.yml", check=True)
+    assert f"{len(audit.RULES)} rules hold" in repaired.stdout
+    backend = aws.client("ecs").describe_services(cluster=PREFIX, services=["backend"])["services"][0]
+    assert backend["desiredCount"] == 4
 
 
 def test_verify_passes_then_names_each_drift(aws, playbook):
