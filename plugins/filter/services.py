@@ -310,22 +310,23 @@ def services_iam_roles(spec):
             kms = _kms_statement(spec.get("kms_key_id") or "", partition, region, account)
             if kms:
                 statements.append(kms)
+        # Confused-deputy protection as AWS documents it for ECS: only ECS acting for this account's
+        # tasks may assume the roles (execution and task roles alike; FSBP's IAM guidance).
+        ecs_trust = {"Version": TRUST_VERSION, "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account}:*"},
+                          "StringEquals": {"aws:SourceAccount": account}}}]}
         roles.append({
             "name": f"{prefix}-{name}-execution",
             "description": f"ECS task execution role of the {name} of {prefix}: image pull, logs, parameters",
-            "assume_role_policy": {"Version": TRUST_VERSION, "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "assume_role_policy": ecs_trust,
             "inline_policies": {"execution": {"Version": TRUST_VERSION, "Statement": statements}},
         })
         task_statements = svc.get("task_policy_statements") or []
         roles.append({
             "name": f"{prefix}-{name}-task",
             "description": f"ECS task role of the {name} of {prefix}: what the application may call",
-            "assume_role_policy": {"Version": TRUST_VERSION, "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
-                # Confused-deputy protection as AWS documents it for task roles.
-                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account}:*"},
-                              "StringEquals": {"aws:SourceAccount": account}}}]},
+            "assume_role_policy": ecs_trust,
             "inline_policies": ({"application": {"Version": TRUST_VERSION, "Statement": task_statements}}
                                 if task_statements else {}),
         })

@@ -35,15 +35,19 @@ def empty_snapshot():
         "db_cluster": None,        # {id, encrypted, engine, engine_mode, scaling, security_groups, subnet_group}
         "db_instances": [],        # [{id, class, az, public, writer}]
         "parameters": [],          # [{name, type}]
-        "task_definitions": {},    # {service key: {arn, containers: [{name, environment, secrets}], execution_role}}
+        "task_definitions": {},    # {service key: {arn, containers: [{name, environment, secrets}], execution_role,
+                                   #                task_role}}
         "services": {},            # {service key: {name, assign_public_ip, subnets, security_groups,
-                                   #                load_balancers: [tg arn], registries: [arn]}}
+                                   #                load_balancers: [tg arn], registries: [arn], desired_count,
+                                   #                scaling: {min, max} or None}}
         "load_balancer": None,     # {arn, scheme, subnets, security_groups}
         "listeners": [],           # [{port, protocol, ssl_policy, certificates, actions: [{type, ...}]}]
         "target_groups": {},       # {arn: {name, target_type}}
         "web_acl": None,           # {name, arn, rules: [{name, statement, override}]}
         "execution_roles": {},     # {role name: [statement dicts]}
-        "alarms": [],              # [{name, namespace, actions}]
+        "role_trusts": {},         # {task or execution role name: [trust statement dicts]}
+        "alarms": [],              # [{name, namespace, metric, statistic, threshold, comparison, period,
+                                   #   evaluation_periods, actions}]
         "sns_topic_arn": None,
     }
 
@@ -384,6 +388,31 @@ def execution_role_scope(snapshot, expected):
     return findings
 
 
+def ecs_role_trust_scoped(snapshot, expected):
+    """The task and execution roles trust ECS only for this account's tasks (confused-deputy protection)."""
+    findings = []
+    for role, statements in sorted(snapshot.get("role_trusts", {}).items()):
+        for statement in statements:
+            if statement.get("Effect") != "Allow":
+                continue
+            condition = statement.get("Condition") or {}
+            account = _condition_value(condition, "StringEquals", "aws:SourceAccount")
+            source_arn = (_condition_value(condition, "ArnLike", "aws:SourceArn")
+                          or _condition_value(condition, "ArnEquals", "aws:SourceArn"))
+            if not account or not source_arn or not source_arn.startswith("arn:") or \
+                    source_arn.split(":")[4:5] != [account]:
+                findings.append(_finding(role, f"{role} trusts {statement.get('Principal')} without "
+                                               "aws:SourceAccount and an aws:SourceArn of the same account"))
+    return findings
+
+
+def _condition_value(condition, operator, key):
+    values = (condition.get(operator) or {}).get(key)
+    if isinstance(values, list):
+        return values[0] if len(values) == 1 else None
+    return values
+
+
 def alarms_to_sns(snapshot, expected):
     topic = snapshot["sns_topic_arn"]
     if not topic:
@@ -463,6 +492,7 @@ RULES = {
     "waf-associated-with-required-rules": waf_rules,
     "tasks-private-without-public-ip": tasks_private_without_public_ip,
     "execution-role-least-privilege": execution_role_scope,
+    "ecs-role-trust-scoped": ecs_role_trust_scoped,
     "alarms-notify-sns": alarms_to_sns,
     "desired-count-within-scaling-bounds": desired_counts_within_bounds,
 }

@@ -205,7 +205,7 @@ def read_secrets(module, snap, path):
 def read_services(module, snap, cluster, services):
     ecs = module.client("ecs")
     found = ecs_api.describe_services(ecs, cluster, list(services.values()))
-    roles = set()
+    roles, trusted = set(), set()
     for key, name in services.items():
         service = found.get(name)
         if not service or service.get("status") == "INACTIVE":
@@ -223,17 +223,24 @@ def read_services(module, snap, cluster, services):
         task = described[0]
         snap["task_definitions"][key] = {
             "arn": task["taskDefinitionArn"], "execution_role": task.get("executionRoleArn"),
+            "task_role": task.get("taskRoleArn"),
             "containers": [{"name": c["name"], "environment": c.get("environment", []), "secrets": c.get("secrets", [])}
                            for c in task.get("containerDefinitions", [])]}
         if task.get("executionRoleArn"):
             roles.add(task["executionRoleArn"].rsplit("/", 1)[-1])
+        trusted.update(task[k].rsplit("/", 1)[-1] for k in ("executionRoleArn", "taskRoleArn") if task.get(k))
     resource_ids = {f"service/{cluster}/{s['name']}": key for key, s in snap["services"].items()}
     targets = aas_api.describe_scalable_targets(module.client("application-autoscaling"), resource_ids)
     for resource_id, key in resource_ids.items():
         target = targets.get(resource_id)
         snap["services"][key]["scaling"] = (
             {"min": target["MinCapacity"], "max": target["MaxCapacity"]} if target else None)
-    iam = module.client("iam") if roles else None
+    iam = module.client("iam") if roles or trusted else None
+    for role in sorted(trusted):
+        found = iam_api.get_role(iam, role)
+        body = (found or {}).get("AssumeRolePolicyDocument") or {}
+        statements = body.get("Statement", []) if isinstance(body, dict) else []
+        snap["role_trusts"][role] = statements if isinstance(statements, list) else [statements]
     for role in sorted(roles):
         statements = []
         documents = list(iam_api.inline_policies(iam, role).values())

@@ -84,6 +84,12 @@ def change_the_password_parameter_by_hand(aws):
                                     Type="SecureString", Overwrite=True)
 
 
+def trust_any_ecs_task_with_the_execution_role(aws):
+    aws.client("iam").update_assume_role_policy(
+        RoleName=f"{PREFIX}-frontend-execution", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+
+
 def delete_an_alarm(aws):
     aws.client("cloudwatch").delete_alarms(AlarmNames=[f"{PREFIX}-alarm-backend-cpu-high"])
 
@@ -112,6 +118,8 @@ DRIFTS = [
     (store_a_plain_string_secret, "secrets-are-securestring", "/solo-saving/local/leaked_token is String"),
     (open_a_plain_http_listener, "alb-https-and-redirect-only", "listeners on ports [80, 443, 8080]"),
     (widen_the_execution_role, "execution-role-least-privilege", "allows the wildcard action ssm:*"),
+    (trust_any_ecs_task_with_the_execution_role, "ecs-role-trust-scoped",
+     f"{PREFIX}-frontend-execution trusts {{'Service': 'ecs-tasks.amazonaws.com'}} without aws:SourceAccount"),
     (delete_an_alarm, "alarms-notify-sns", f"alarm {PREFIX}-alarm-backend-cpu-high does not exist"),
     (raise_an_alarm_threshold, "alarms-notify-sns", f"alarm {PREFIX}-alarm-aurora-cpu-high has threshold 99.0"),
     (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
@@ -119,14 +127,16 @@ DRIFTS = [
 ]
 
 
-def test_site_repairs_a_deleted_alarm_a_changed_threshold_and_a_count_out_of_bounds(aws, playbook):
+def test_site_repairs_alarms_counts_out_of_bounds_and_a_widened_trust(aws, playbook):
     playbook("site.yml", check=True)
-    for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum):
+    for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
+                   trust_any_ecs_task_with_the_execution_role):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
-    assert "alarms-notify-sns: " in text and "desired-count-within-scaling-bounds: " in text, text[-3000:]
+    for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped"):
+        assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
     repaired = playbook("playbooks/verify.yml", check=True)

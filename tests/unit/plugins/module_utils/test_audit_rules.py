@@ -108,6 +108,10 @@ def good():
         {"Effect": "Allow", "Action": ["ssm:GetParameters"],
          "Resource": ["arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/e/*"]},
     ]}
+    trust = {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+             "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:ap-northeast-1:123456789012:*"},
+                           "StringEquals": {"aws:SourceAccount": "123456789012"}}}
+    snap["role_trusts"] = {"p-e-execution": [trust], "p-e-backend-task": [copy.deepcopy(trust)]}
     # As CloudWatch answers: numbers as floats.
     snap["alarms"] = [dict(alarm, threshold=float(alarm["threshold"]), actions=[TOPIC])
                       for alarm in EXPECTED["alarms"]]
@@ -203,6 +207,12 @@ DRIFTS = [
     ("alarms-notify-sns", _set(["alarms", 2, "threshold"], 95.0),
      "alarm p-e-alarm-aurora-cpu-high has threshold 95.0 (the inventory asks for 80)"),
     ("alarms-notify-sns", _set(["alarms", 0, "period"], 60), "has period 60 (the inventory asks for 300)"),
+    ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-execution"][0].pop("Condition"),
+     "p-e-execution trusts {'Service': 'ecs-tasks.amazonaws.com'} without aws:SourceAccount"),
+    ("ecs-role-trust-scoped", _set(["role_trusts", "p-e-backend-task", 0, "Condition", "ArnLike", "aws:SourceArn"],
+                                   "arn:aws:ecs:ap-northeast-1:999999999999:*"), "p-e-backend-task trusts"),
+    ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-backend-task"][0]["Condition"].pop("StringEquals"),
+     "p-e-backend-task trusts"),
     ("desired-count-within-scaling-bounds", _set(["services", "backend", "desired_count"], 9),
      "p-e-backend has desired count 9, outside its scaling bounds [2, 4]"),
     ("desired-count-within-scaling-bounds", _set(["services", "frontend", "desired_count"], 1),
