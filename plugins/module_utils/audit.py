@@ -33,7 +33,7 @@ def empty_snapshot():
         "security_groups": {},     # {key: {id, name, ingress: [rule key], egress: [rule key]}}
         "endpoints": [],           # [{id, service, type, subnet_ids, security_group_ids, private_dns, route_table_ids}]
         "db_cluster": None,        # {id, encrypted, engine, engine_mode, scaling, security_groups, subnet_group}
-        "db_instances": [],        # [{id, class, az, public, writer}]
+        "db_instances": [],        # [{id, class, az, public, writer, auto_minor_upgrade}]
         "parameters": [],          # [{name, type}]
         "task_definitions": {},    # {service key: {arn, containers: [{name, environment, secrets}], execution_role,
                                    #                task_role}}
@@ -195,6 +195,12 @@ def aurora_encrypted(snapshot, expected):
 def aurora_not_public(snapshot, expected):
     return [_finding(i["id"], f"instance {i['id']} is publicly accessible")
             for i in snapshot["db_instances"] if i.get("public")]
+
+
+def aurora_auto_minor_upgrades(snapshot, expected):
+    # AWS FSBP RDS.13: AWS applies minor versions (security fixes) in the maintenance window.
+    return [_finding(i["id"], f"instance {i['id']} has automatic minor version upgrades off")
+            for i in snapshot["db_instances"] if not i.get("auto_minor_upgrade")]
 
 
 def aurora_serverless_v2(snapshot, expected):
@@ -482,6 +488,7 @@ RULES = {
     "vpc-endpoints-present-and-private": vpc_endpoints_private,
     "aurora-encrypted": aurora_encrypted,
     "aurora-not-public": aurora_not_public,
+    "aurora-auto-minor-upgrades": aurora_auto_minor_upgrades,
     "aurora-serverless-v2": aurora_serverless_v2,
     "aurora-two-azs": aurora_two_azs,
     "secrets-are-securestring": secrets_secure_string,

@@ -187,9 +187,12 @@ options:
     type: bool
     default: false
   auto_minor_version_upgrade:
-    description: Let AWS upgrade the instances' minor version in the maintenance window (off keeps the pin).
+    description:
+      - Let AWS upgrade the instances' minor version in the maintenance window (AWS FSBP RDS.13). The major
+        version stays the one of I(engine_version); a newer minor AWS applied is then no change.
+      - Off keeps the pinned minor, and a newer one AWS applied is reported in a warning.
     type: bool
-    default: false
+    default: true
   performance_insights:
     description: Turn Performance Insights on for every instance.
     type: bool
@@ -692,6 +695,10 @@ class AuroraCluster:
         if kind == "same" or pending == desired["engine_version"]:
             after["engine_version"] = current["engine_version"]
             return
+        if kind == "newer-minor" and self.params["auto_minor_version_upgrade"]:
+            # AWS applied a minor upgrade it was allowed to: the major version is the pin.
+            after["engine_version"] = current["engine_version"]
+            return
         if kind == "newer-minor":
             self.warnings.append(
                 f"Aurora cluster {self.identifier} runs {current['engine_version']}, newer than the pinned "
@@ -1062,7 +1069,7 @@ def main():
             promotion_tier=dict(type="int", default=1),
         )),
         purge_instances=dict(type="bool", default=False),
-        auto_minor_version_upgrade=dict(type="bool", default=False),
+        auto_minor_version_upgrade=dict(type="bool", default=True),
         performance_insights=dict(type="bool", default=False),
         performance_insights_retention=dict(type="int", default=7),
         connection_parameters=dict(type="dict", default={}, options=dict(

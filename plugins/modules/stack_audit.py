@@ -192,7 +192,8 @@ def read_database(module, snap, identifier):
     writers = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")}
     snap["db_instances"] = [{"id": i["DBInstanceIdentifier"], "class": i["DBInstanceClass"],
                              "az": i.get("AvailabilityZone"), "public": i.get("PubliclyAccessible", False),
-                             "writer": i["DBInstanceIdentifier"] in writers}
+                             "writer": i["DBInstanceIdentifier"] in writers,
+                             "auto_minor_upgrade": i.get("AutoMinorVersionUpgrade", False)}
                             for i in rds_api.describe_cluster_instances(rds, identifier)]
 
 

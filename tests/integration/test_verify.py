@@ -90,6 +90,14 @@ def trust_any_ecs_task_with_the_execution_role(aws):
             {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
 
 
+def turn_minor_upgrades_off_on_the_reader(aws):
+    rds = aws.client("rds")
+    members = rds.describe_db_clusters(DBClusterIdentifier=f"{PREFIX}-db")["DBClusters"][0]["DBClusterMembers"]
+    member = next(m for m in members if not m["IsClusterWriter"])
+    rds.modify_db_instance(DBInstanceIdentifier=member["DBInstanceIdentifier"], AutoMinorVersionUpgrade=False,
+                           ApplyImmediately=True)
+
+
 def delete_an_alarm(aws):
     aws.client("cloudwatch").delete_alarms(AlarmNames=[f"{PREFIX}-alarm-backend-cpu-high"])
 
@@ -120,6 +128,7 @@ DRIFTS = [
     (widen_the_execution_role, "execution-role-least-privilege", "allows the wildcard action ssm:*"),
     (trust_any_ecs_task_with_the_execution_role, "ecs-role-trust-scoped",
      f"{PREFIX}-frontend-execution trusts {{'Service': 'ecs-tasks.amazonaws.com'}} without aws:SourceAccount"),
+    (turn_minor_upgrades_off_on_the_reader, "aurora-auto-minor-upgrades", "has automatic minor version upgrades off"),
     (delete_an_alarm, "alarms-notify-sns", f"alarm {PREFIX}-alarm-backend-cpu-high does not exist"),
     (raise_an_alarm_threshold, "alarms-notify-sns", f"alarm {PREFIX}-alarm-aurora-cpu-high has threshold 99.0"),
     (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
@@ -127,15 +136,16 @@ DRIFTS = [
 ]
 
 
-def test_site_repairs_alarms_counts_out_of_bounds_and_a_widened_trust(aws, playbook):
+def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
     playbook("site.yml", check=True)
     for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
-                   trust_any_ecs_task_with_the_execution_role):
+                   trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
-    for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped"):
+    for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
+                 "aurora-auto-minor-upgrades"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)

@@ -66,8 +66,10 @@ def good():
                           "scaling": {"MinCapacity": 0.5, "MaxCapacity": 4}, "security_groups": ["sg-db"],
                           "password_stamp": "v3-1796083200"}
     snap["db_instances"] = [
-        {"id": "p-e-db-1", "class": "db.serverless", "az": "ap-northeast-1a", "public": False, "writer": True},
-        {"id": "p-e-db-2", "class": "db.serverless", "az": "ap-northeast-1c", "public": False, "writer": False},
+        {"id": "p-e-db-1", "class": "db.serverless", "az": "ap-northeast-1a", "public": False, "writer": True,
+         "auto_minor_upgrade": True},
+        {"id": "p-e-db-2", "class": "db.serverless", "az": "ap-northeast-1c", "public": False, "writer": False,
+         "auto_minor_upgrade": True},
     ]
     snap["parameters"] = [{"name": "/p/e/db/password", "type": "SecureString", "stamp": "v3-1796083200"},
                           {"name": "/p/e/db/host", "type": "SecureString"}]
@@ -213,6 +215,8 @@ DRIFTS = [
                                    "arn:aws:ecs:ap-northeast-1:999999999999:*"), "p-e-backend-task trusts"),
     ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-backend-task"][0]["Condition"].pop("StringEquals"),
      "p-e-backend-task trusts"),
+    ("aurora-auto-minor-upgrades", _set(["db_instances", 1, "auto_minor_upgrade"], False),
+     "instance p-e-db-2 has automatic minor version upgrades off"),
     ("desired-count-within-scaling-bounds", _set(["services", "backend", "desired_count"], 9),
      "p-e-backend has desired count 9, outside its scaling bounds [2, 4]"),
     ("desired-count-within-scaling-bounds", _set(["services", "frontend", "desired_count"], 1),

@@ -390,13 +390,26 @@ def test_subnets_are_replaced_in_place_within_the_vpc(run_module, fake):
     assert result["actions"] == [f"set the subnets of DB subnet group {IDENT}-subnets to subnet-a, subnet-d"]
 
 
-def test_minor_upgrade_in_place_and_newer_minor_is_a_warning(run_module, fake, monkeypatch):
+def test_minor_upgrade_in_place_and_a_newer_minor_aws_applied_is_no_change(run_module, fake, monkeypatch):
     converged(run_module, fake)
     result = run_module(mod, args(engine_version="16.8"))
     assert result["actions"] == [f"modify Aurora cluster {IDENT}: EngineVersion=16.8"]
     warnings = []
     monkeypatch.setattr(mod.SoloAwsModule, "warn", lambda self, msg: warnings.append(msg))
+    # Minor upgrades on (the default): AWS was allowed to, the major is the pin. No change, no downgrade.
+    fake.writes.clear()
     result = run_module(mod, args(engine_version="16.6"))
+    assert result["changed"] is False and result["actions"] == []
+    assert not [w for w in warnings if "newer than the pinned" in w]
+    assert [w for w in fake.writes if "EngineVersion" in str(w)] == []
+
+
+def test_a_newer_minor_is_a_warning_when_minor_upgrades_are_off(run_module, fake, monkeypatch):
+    converged(run_module, fake, auto_minor_version_upgrade=False)
+    run_module(mod, args(engine_version="16.8", auto_minor_version_upgrade=False))
+    warnings = []
+    monkeypatch.setattr(mod.SoloAwsModule, "warn", lambda self, msg: warnings.append(msg))
+    result = run_module(mod, args(engine_version="16.6", auto_minor_version_upgrade=False))
     assert result["changed"] is False
     assert "runs 16.8, newer than the pinned 16.6" in warnings[0]
     assert "pin database_engine_version to 16.8" in warnings[0]
