@@ -66,6 +66,12 @@ def normalize_policy(document):
     return _canonical(policy)
 
 
+def statements(document):
+    """The statements of a policy document (dict) as a list: one object or none included."""
+    body = document.get("Statement", []) if isinstance(document, dict) else []
+    return body if isinstance(body, list) else [body]
+
+
 def policies_equal(left, right):
     return normalize_policy(left) == normalize_policy(right)
 

@@ -695,15 +695,13 @@ class AuroraCluster:
         if kind == "same" or pending == desired["engine_version"]:
             after["engine_version"] = current["engine_version"]
             return
-        if kind == "newer-minor" and self.params["auto_minor_version_upgrade"]:
-            # AWS applied a minor upgrade it was allowed to: the major version is the pin.
-            after["engine_version"] = current["engine_version"]
-            return
         if kind == "newer-minor":
-            self.warnings.append(
-                f"Aurora cluster {self.identifier} runs {current['engine_version']}, newer than the pinned "
-                f"{desired['engine_version']} (AWS upgraded it): pin database_engine_version to "
-                f"{current['engine_version']}")
+            # With minor upgrades on, AWS applied one it was allowed to: the major version is the pin.
+            if not self.params["auto_minor_version_upgrade"]:
+                self.warnings.append(
+                    f"Aurora cluster {self.identifier} runs {current['engine_version']}, newer than the pinned "
+                    f"{desired['engine_version']} (AWS upgraded it): pin database_engine_version to "
+                    f"{current['engine_version']}")
             after["engine_version"] = current["engine_version"]
             return
         if kind == "downgrade":

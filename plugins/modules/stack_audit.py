@@ -130,6 +130,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ss
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as waf_api
 from ansible_collections.solo_saving.infra.plugins.module_utils.aws_module import SoloAwsModule
 from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, fail_aws, tag_dict
+from ansible_collections.solo_saving.infra.plugins.module_utils.json_policy import statements as policy_statements
 from ansible_collections.solo_saving.infra.plugins.module_utils.network import permission_rule_keys
 
 SG_KEYS = ("alb", "frontend", "backend", "db", "endpoints")
@@ -206,7 +207,7 @@ def read_secrets(module, snap, path):
 def read_services(module, snap, cluster, services):
     ecs = module.client("ecs")
     found = ecs_api.describe_services(ecs, cluster, list(services.values()))
-    roles, trusted = set(), set()
+    roles, task_roles = set(), set()
     for key, name in services.items():
         service = found.get(name)
         if not service or service.get("status") == "INACTIVE":
@@ -229,27 +230,23 @@ def read_services(module, snap, cluster, services):
                            for c in task.get("containerDefinitions", [])]}
         if task.get("executionRoleArn"):
             roles.add(task["executionRoleArn"].rsplit("/", 1)[-1])
-        trusted.update(task[k].rsplit("/", 1)[-1] for k in ("executionRoleArn", "taskRoleArn") if task.get(k))
+        if task.get("taskRoleArn"):
+            task_roles.add(task["taskRoleArn"].rsplit("/", 1)[-1])
     resource_ids = {f"service/{cluster}/{s['name']}": key for key, s in snap["services"].items()}
-    targets = aas_api.describe_scalable_targets(module.client("application-autoscaling"), resource_ids)
+    targets = (aas_api.describe_scalable_targets(module.client("application-autoscaling"), resource_ids)
+               if resource_ids else {})
     for resource_id, key in resource_ids.items():
         target = targets.get(resource_id)
         snap["services"][key]["scaling"] = (
             {"min": target["MinCapacity"], "max": target["MaxCapacity"]} if target else None)
-    iam = module.client("iam") if roles or trusted else None
-    for role in sorted(trusted):
-        found = iam_api.get_role(iam, role)
-        body = (found or {}).get("AssumeRolePolicyDocument") or {}
-        statements = body.get("Statement", []) if isinstance(body, dict) else []
-        snap["role_trusts"][role] = statements if isinstance(statements, list) else [statements]
+    iam = module.client("iam") if roles or task_roles else None
+    for role in sorted(roles | task_roles):
+        trust = (iam_api.get_role(iam, role) or {}).get("AssumeRolePolicyDocument")
+        snap["role_trusts"][role] = policy_statements(trust)
     for role in sorted(roles):
-        statements = []
         documents = list(iam_api.inline_policies(iam, role).values())
         documents += [iam_api.managed_policy_document(iam, arn) for arn in iam_api.attached_policies(iam, role)]
-        for document in documents:
-            body = document.get("Statement", []) if isinstance(document, dict) else []
-            statements.extend(body if isinstance(body, list) else [body])
-        snap["execution_roles"][role] = statements
+        snap["execution_roles"][role] = [s for document in documents for s in policy_statements(document)]
 
 
 def read_edge(module, snap, lb_name):

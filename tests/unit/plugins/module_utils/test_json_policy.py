@@ -13,6 +13,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.json_policy impo
     load_policy,
     normalize_policy,
     policies_equal,
+    statements,
 )
 
 PULL = {"Version": "2012-10-17", "Statement": [{"Sid": "Pull", "Effect": "Allow",
@@ -90,3 +91,11 @@ def test_load_and_dumps():
     assert load_policy(None) is None
     assert load_policy('{"a": 1}') == {"a": 1}
     assert dumps({"b": [1], "a": {"d": 2, "c": 3}}) == '{"a":{"c":3,"d":2},"b":[1]}'
+
+
+def test_statements_lists_one_object_many_or_none():
+    one = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    assert statements({"Statement": one}) == [one]
+    assert statements({"Statement": [one, one]}) == [one, one]
+    assert statements({"Version": "2012-10-17"}) == []
+    assert statements(None) == []
