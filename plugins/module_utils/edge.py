@@ -250,5 +250,13 @@ def comparable_rules(rules):
     return [_drop_empty(copy.deepcopy(r)) for r in sorted(rules or [], key=lambda r: r.get("Priority", 0))]
 
 
+def rule_views(rules):
+    """The rules as ``--diff`` shows them: by name, each with all it is compared on (priority, action or
+    override, statement, visibility) - the same normalisation as :func:`rules_differ`, so a plan shows a
+    difference exactly when there is one, down to the country or rate that changed."""
+    return {rule.get("Name"): {key: value for key, value in rule.items() if key != "Name"}
+            for rule in comparable_rules(rules)}
+
+
 def rules_differ(current, desired):
     return comparable_rules(current) != comparable_rules(desired)

@@ -149,6 +149,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
 from ansible_collections.solo_saving.infra.plugins.module_utils.edge import (
     RETENTION_DAYS,
     EdgeError,
+    rule_views,
     rules_differ,
 )
 from ansible_collections.solo_saving.infra.plugins.module_utils.waf_association import converge_associations
@@ -159,6 +160,14 @@ DESCRIPTION_RE = re.compile(r"^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$")
 
 def _rule_names(rules):
     return [r.get("Name") for r in sorted(rules or [], key=lambda r: r.get("Priority", 0))]
+
+
+def _rule_changes(before, after):
+    """``add rule x; change rule y; remove rule z`` between two :func:`rule_views`."""
+    parts = [f"add rule {name}" for name in after if name not in before]
+    parts += [f"change rule {name}" for name in after if name in before and before[name] != after[name]]
+    parts += [f"remove rule {name}" for name in before if name not in after]
+    return "; ".join(parts) or "rule order"
 
 
 class WebAcl:
@@ -182,7 +191,7 @@ class WebAcl:
     def web_acl(self):
         desired = self.desired
         self.plan.after["web_acl"] = {"default_action": self.params["default_action"],
-                                      "rules": _rule_names(desired["Rules"])}
+                                      "rules": rule_views(desired["Rules"])}
         summary = next((a for a in api.list_web_acls(self.waf, self.scope) if a["Name"] == self.name), None)
         if summary is None:
             self.plan.before["web_acl"] = None
@@ -198,12 +207,12 @@ class WebAcl:
             raise EdgeError(f"web ACL {self.name} vanished while being read; run again")
         acl, lock_token = found
         current_action = "allow" if "Allow" in (acl.get("DefaultAction") or {}) else "block"
-        self.plan.before["web_acl"] = {"default_action": current_action, "rules": _rule_names(acl.get("Rules"))}
+        self.plan.before["web_acl"] = {"default_action": current_action, "rules": rule_views(acl.get("Rules"))}
         differences = []
         if acl.get("DefaultAction") != desired["DefaultAction"]:
             differences.append(f"default action {current_action} -> {self.params['default_action']}")
         if rules_differ(acl.get("Rules"), desired["Rules"]):
-            differences.append("rules " + (", ".join(_rule_names(desired["Rules"])) or "(none)"))
+            differences.append(_rule_changes(rule_views(acl.get("Rules")), rule_views(desired["Rules"])))
         if acl.get("VisibilityConfig") != desired["VisibilityConfig"]:
             differences.append("visibility configuration")
         if (acl.get("Description") or "") != desired["Description"]:

@@ -130,6 +130,31 @@ def assert_acceptance(aws):
     assert log_group["retentionInDays"] == 30
 
 
+def test_a_changed_country_list_is_planned_with_its_content_then_applied(aws, playbook):
+    playbook("site.yml", *TAGS, check=True)
+    rules = [{"rate_limit": 2000}, {"geo_allow": ["JP", "US"]}, {"managed": "AWSManagedRulesKnownBadInputsRuleSet"},
+             {"managed": "AWSManagedRulesCommonRuleSet"}, {"managed": "AWSManagedRulesSQLiRuleSet"}]
+    extra = json.dumps({"edge_waf_rules": rules})
+    aws.start_recording()
+    plan = playbook("site.yml", "--tags", "edge", "--check", "--diff", "-e", extra, check=True)
+    records = aws.stop_recording()
+    assert write_actions(records) == []
+    assert plan.recap()["changed"] == 1, plan.output[-6000:]
+    diff = plan.stdout[plan.stdout.index("--- before"):]
+    added = [" ".join(line.split()) for line in diff.splitlines() if line.startswith("+") and line[:3] != "+++"]
+    removed = [line for line in diff.splitlines() if line.startswith("-") and line[:3] != "---"]
+    assert added == ["+ - US"] and removed == [], diff[:4000]
+
+    applied = playbook("site.yml", "--tags", "edge", "-e", extra, check=True)
+    assert applied.recap()["changed"] == 1
+    acl = next(a for a in aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == f"{PREFIX}-waf")
+    found = aws.client("wafv2").get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])["WebACL"]
+    geo = next(r for r in found["Rules"] if r["Name"] == "geo-allow")
+    assert geo["Statement"]["NotStatement"]["Statement"]["GeoMatchStatement"]["CountryCodes"] == ["JP", "US"]
+    again = playbook("site.yml", "--tags", "edge", "-e", extra, check=True)
+    assert again.recap()["changed"] == 0
+
+
 def test_interrupted_run_adopts_the_certificate_it_requested(aws, playbook):
     """A run killed right after RequestCertificate left a tagged, pending certificate: no second one."""
     acm = aws.client("acm")

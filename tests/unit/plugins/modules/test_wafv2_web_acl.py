@@ -82,8 +82,43 @@ def test_changed_rules_update_the_whole_acl_with_the_lock_token(run_module, fake
     first = run_module(wafv2_web_acl, ARGS)
     rules = waf_rules([{"managed": "AWSManagedRulesCommonRuleSet", "count": ["SizeRestrictions_BODY"]}], "t-dev")
     result = run_module(wafv2_web_acl, args(rules=rules))
-    assert result["actions"] == ["update web ACL t-dev-waf: rules AWSManagedRulesCommonRuleSet"]
+    assert result["actions"] == ["update web ACL t-dev-waf: change rule AWSManagedRulesCommonRuleSet; remove rule "
+                                 "AWSManagedRulesSQLiRuleSet; remove rule geo-allow; remove rule rate-limit-per-ip"]
     assert fake.acls[first["arn"]]["Rules"] == rules
+
+
+def test_a_changed_country_list_shows_in_the_diff_as_that_list_and_nothing_else(run_module, fake):
+    run_module(wafv2_web_acl, ARGS)
+    rules = waf_rules([{"managed": "AWSManagedRulesCommonRuleSet"}, {"managed": "AWSManagedRulesSQLiRuleSet"},
+                       {"geo_allow": ["JP", "US"]}, {"rate_limit": 2000}], "t-dev")
+    plan = run_module(wafv2_web_acl, args(rules=rules), check_mode=True, diff=True)
+    assert plan["actions"] == ["update web ACL t-dev-waf: change rule geo-allow"]
+    before, after = plan["diff"]["before"]["web_acl"]["rules"], plan["diff"]["after"]["web_acl"]["rules"]
+    assert {name for name in after if before.get(name) != after[name]} == {"geo-allow"}
+    geo = "NotStatement", "Statement", "GeoMatchStatement", "CountryCodes"
+
+    def codes(view):
+        node = view["geo-allow"]["Statement"]
+        for key in geo:
+            node = node[key]
+        return node
+
+    assert (codes(before), codes(after)) == (["JP"], ["JP", "US"])
+    changed = copy.deepcopy(before)
+    changed["geo-allow"]["Statement"]["NotStatement"]["Statement"]["GeoMatchStatement"]["CountryCodes"] = ["JP", "US"]
+    assert changed == after  # that line, and nothing else
+    assert plan["diff"]["before"]["web_acl"]["default_action"] == plan["diff"]["after"]["web_acl"]["default_action"]
+
+
+def test_a_changed_rate_limit_shows_as_that_limit(run_module, fake):
+    run_module(wafv2_web_acl, ARGS)
+    rules = waf_rules([{"managed": "AWSManagedRulesCommonRuleSet"}, {"managed": "AWSManagedRulesSQLiRuleSet"},
+                       {"geo_allow": ["JP"]}, {"rate_limit": 500}], "t-dev")
+    plan = run_module(wafv2_web_acl, args(rules=rules), check_mode=True, diff=True)
+    before, after = plan["diff"]["before"]["web_acl"]["rules"], plan["diff"]["after"]["web_acl"]["rules"]
+    limit = before["rate-limit-per-ip"]["Statement"]["RateBasedStatement"]["Limit"]
+    assert (limit, after["rate-limit-per-ip"]["Statement"]["RateBasedStatement"]["Limit"]) == (2000, 500)
+    assert {name for name in after if before[name] != after[name]} == {"rate-limit-per-ip"}
 
 
 def test_removed_rule_action_override_is_an_update(run_module, fake):
