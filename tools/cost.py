@@ -160,6 +160,14 @@ def estimate(view: dict, price_file: dict, overrides: dict | None = None) -> Est
     est.add("CloudWatch Logs and alarms", lg + al, lg + al,
             f"{u['logs_ingest_gb_per_month']} GB/month kept {retention:.0f} days, {u['alarms']} alarms")
 
+    flow = view.get("network_flow_logs") or {"enabled": True, "traffic_type": "REJECT", "retention_days": 90}
+    if flow.get("enabled", True):
+        traffic = flow.get("traffic_type", "REJECT")
+        gb = u["flow_logs_all_gb_per_month" if traffic == "ALL" else "flow_logs_reject_gb_per_month"]
+        kept = float(flow.get("retention_days") or 3653)
+        fl = logs(gb, kept, p["logs_vended_gb"], p["logs_storage_gb_month"])
+        est.add("VPC flow logs", fl, fl, f"{traffic} traffic, {gb} GB/month to CloudWatch Logs kept {kept:.0f} days")
+
     est.add("SSM Parameter Store", u["ssm_parameters"] * p["ssm_standard_parameter_month"],
             u["ssm_parameters"] * p["ssm_standard_parameter_month"], "standard parameters (free)")
     ecr = u["ecr_storage_gb"] * p["ecr_storage_gb_month"]

@@ -49,6 +49,11 @@ RULES: dict[str, Rule] = {r.name: r for r in [
          "RegisterTaskDefinition naming it answers ClientException 'Role is not valid'.",
          "IAM User Guide, 'Changes that I make are not always immediately visible'; terraform-provider-aws "
          "retries this answer of RegisterTaskDefinition for two minutes", 10),
+    Rule("flow_log_role_propagation",
+         "CreateFlowLogs naming a delivery role just created answers InvalidParameter 'Unable to assume given "
+         "IAM role' until IAM has propagated the role.",
+         "hashicorp/terraform-provider-aws #29323; IAM User Guide, 'Changes that I make are not always "
+         "immediately visible'", 10),
     Rule("ecs_service_linked_role",
          "CreateCluster / PutClusterCapacityProviders with capacity providers answer InvalidParameterException "
          "'Unable to assume the service linked role' until AWSServiceRoleForECS exists and has propagated; "
@@ -288,6 +293,11 @@ class StrictProfile:
                 role = _role_name(params.get(key, ""))
                 if role and self._young("role", role, "iam_role_propagation"):
                     return self._count("iam_role_propagation", json_error("ClientException", "Role is not valid"))
+        if svc == "ec2" and action == "CreateFlowLogs":
+            arn = params.get("DeliverLogsPermissionArn", "")
+            if self._young("role", _role_name(arn), "flow_log_role_propagation"):
+                return self._count("flow_log_role_propagation",
+                                   ec2_error("InvalidParameter", f"Unable to assume given IAM role: '{arn}'"))
         if svc == "ecs" and action in ("CreateCluster", "PutClusterCapacityProviders") \
                 and params.get("capacityProviders") and self.on("ecs_service_linked_role"):
             if not self.state.role_exists(ECS_SLR):

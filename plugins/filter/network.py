@@ -130,6 +130,38 @@ def network_errors(spec):
             errors.append(f"{name} = {port!r} is not a TCP port (1-65535)")
     if "alb_ingress_cidrs" in spec:
         errors.extend(ingress_errors(spec["alb_ingress_cidrs"]))
+    if "flow_logs" in spec:
+        errors.extend(flow_log_errors(spec["flow_logs"], spec.get("account_id")))
+    return errors
+
+
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays); 0 keeps forever.
+LOG_RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+
+
+def flow_log_errors(flow_logs, account_id):
+    """Problems with network_flow_logs ({enabled, traffic_type, retention_days, max_aggregation_interval})."""
+    if not isinstance(flow_logs, dict) or not isinstance(flow_logs.get("enabled"), bool):
+        return ["network_flow_logs must be a mapping with enabled (true/false), traffic_type (REJECT or ALL) and "
+                "retention_days"]
+    if not flow_logs["enabled"]:
+        return []
+    errors = []
+    if flow_logs.get("traffic_type") not in ("REJECT", "ALL"):
+        errors.append(f"network_flow_logs.traffic_type = {flow_logs.get('traffic_type')!r}: log REJECT (what the "
+                      "security groups stop, FSBP EC2.6's minimum) or ALL")
+    days = flow_logs.get("retention_days")
+    if isinstance(days, bool) or days not in LOG_RETENTION_DAYS:
+        errors.append(f"network_flow_logs.retention_days = {days!r} is not a retention CloudWatch Logs offers "
+                      f"({', '.join(map(str, LOG_RETENTION_DAYS[1:9]))}, ... days; 0 keeps them forever)")
+    if flow_logs.get("max_aggregation_interval", 600) not in (60, 600):
+        errors.append(f"network_flow_logs.max_aggregation_interval = {flow_logs.get('max_aggregation_interval')!r}: "
+                      "a flow log aggregates over 60 or 600 seconds")
+    if not re.fullmatch(r"[0-9]{12}", str(account_id or "")):
+        errors.append(f"network_account_id = {account_id!r}: the flow log's delivery role trusts only this "
+                      "account's flow logs, so set stack_account_id (or network_account_id) to the account's "
+                      "12-digit id, or turn network_flow_logs.enabled off")
     return errors
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.solo_saving.infra.plugins.module_utils import db_password
+from ansible_collections.solo_saving.infra.plugins.module_utils import db_password, json_policy
 
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 INTERNET = ("0.0.0.0/0", "::/0")
@@ -31,7 +31,11 @@ def empty_snapshot():
         "route_tables": [],        # [{id, name, tier, default_routes: [target id]}]
         "nat_gateways": [],        # [{id, state}]
         "security_groups": {},     # {key: {id, name, ingress: [rule key], egress: [rule key]}}
-        "endpoints": [],           # [{id, service, type, subnet_ids, security_group_ids, private_dns, route_table_ids}]
+        "default_security_group": None,  # the VPC's "default" group: {id, name, ingress, egress}
+        "flow_logs": [],           # [{id, traffic_type, destination_type, log_group, deliver_status,
+                                   #   retention_days, log_group_exists}]
+        "endpoints": [],           # [{id, service, type, subnet_ids, security_group_ids, private_dns, route_table_ids,
+                                   #   policy (JSON text)}]
         "db_cluster": None,        # {id, encrypted, engine, engine_mode, scaling, security_groups, subnet_group}
         "db_instances": [],        # [{id, class, az, public, writer, auto_minor_upgrade}]
         "parameters": [],          # [{name, type}]
@@ -180,6 +184,81 @@ def vpc_endpoints_private(snapshot, expected):
                 findings.append(_finding(endpoint["id"], f"endpoint {service} has private DNS off"))
     if not [e for e in by_service.get("s3", []) if e["type"] == "Gateway"]:
         findings.append(_finding("s3", "no S3 gateway endpoint (image layers come from S3)"))
+    return findings
+
+
+def _open_to_anyone(statement):
+    """An Allow of every action on every resource to any principal, without a condition."""
+    principal = statement.get("Principal")
+    anyone = principal == "*" or (isinstance(principal, dict) and principal.get("AWS") in ("*", ["*"]))
+    return (statement.get("Effect") == "Allow" and anyone and not statement.get("Condition")
+            and statement.get("Action") in ("*", ["*"]) and statement.get("Resource") in ("*", ["*"]))
+
+
+def vpc_endpoint_policies_perimeter(snapshot, expected):
+    """No endpoint lets any principal reach any resource; each has the policy the inventory gives it."""
+    findings = []
+    wanted = expected.get("endpoint_policies") or {}
+    for endpoint in snapshot["endpoints"]:
+        label = f"endpoint {endpoint['service']}"
+        try:
+            policy = json_policy.load_policy(endpoint.get("policy"))
+        except json_policy.PolicyError as e:
+            findings.append(_finding(endpoint["id"], f"{label} has a policy that is {e}"))
+            continue
+        if policy is None or any(_open_to_anyone(s) for s in json_policy.statements(policy)):
+            findings.append(_finding(endpoint["id"], f"{label} lets any principal reach any resource (AWS's "
+                                                     "default policy): its private path is no data perimeter"))
+            continue
+        if wanted.get(endpoint["service"]) and not json_policy.policies_equal(policy, wanted[endpoint["service"]]):
+            findings.append(_finding(endpoint["id"], f"{label} has a policy other than the inventory's "
+                                                     "(endpoints_perimeter, or the entry's policy)"))
+    return findings
+
+
+def vpc_flow_logs(snapshot, expected):
+    """FSBP EC2.6: the VPC logs at least the traffic it rejects, to the log group and retention asked for."""
+    wanted = expected.get("flow_logs") or {}
+    if not wanted.get("enabled", True):
+        return [_finding("vpc", "the inventory turns the VPC flow log off (network_flow_logs.enabled)")]
+    if snapshot["vpc"] is None:
+        return []
+    logs = [f for f in snapshot["flow_logs"] if f["destination_type"] == "cloud-watch-logs"]
+    if not [f for f in logs if f["traffic_type"] in ("REJECT", "ALL")]:
+        return [_finding(snapshot["vpc"]["id"], "the VPC has no flow log of rejected traffic to CloudWatch Logs")]
+    findings = []
+    for flow_log in logs:
+        if wanted.get("traffic_type") and flow_log["traffic_type"] != wanted["traffic_type"]:
+            findings.append(_finding(flow_log["id"], f"flow log {flow_log['id']} logs {flow_log['traffic_type']} "
+                                                     f"traffic; the inventory asks for {wanted['traffic_type']}"))
+        if wanted.get("log_group") and flow_log["log_group"] != wanted["log_group"]:
+            findings.append(_finding(flow_log["id"], f"flow log {flow_log['id']} writes to {flow_log['log_group']}, "
+                                                     f"not {wanted['log_group']}"))
+        elif not flow_log["log_group_exists"]:
+            findings.append(_finding(flow_log["id"], f"the log group {flow_log['log_group']} of flow log "
+                                                     f"{flow_log['id']} does not exist"))
+        elif wanted.get("retention_days") is not None and \
+                (flow_log["retention_days"] or 0) != int(wanted["retention_days"]):
+            kept = f"{flow_log['retention_days']} days" if flow_log["retention_days"] else "forever"
+            findings.append(_finding(flow_log["log_group"], f"log group {flow_log['log_group']} keeps records "
+                                                            f"{kept}; the inventory asks for "
+                                                            f"{wanted['retention_days']} days"))
+        if flow_log.get("deliver_status") not in (None, "SUCCESS"):
+            findings.append(_finding(flow_log["id"], f"flow log {flow_log['id']} cannot deliver "
+                                                     f"({flow_log['deliver_status']}): check its delivery role"))
+    return findings
+
+
+def default_security_group_closed(snapshot, expected):
+    group = snapshot.get("default_security_group")
+    if group is None:
+        return []
+    findings = []
+    for direction in ("ingress", "egress"):
+        if group[direction]:
+            rules = ", ".join(describe(rule, snapshot, direction) for rule in group[direction])
+            findings.append(_finding(group["id"], f"the VPC's default security group has {direction} rules "
+                                                  f"({rules}); it must hold none (FSBP EC2.2)"))
     return findings
 
 
@@ -486,6 +565,9 @@ RULES = {
     "db-only-from-backend": db_only_from_backend,
     "endpoints-only-from-apps": endpoints_only_from_apps,
     "vpc-endpoints-present-and-private": vpc_endpoints_private,
+    "vpc-endpoint-policies-perimeter": vpc_endpoint_policies_perimeter,
+    "default-security-group-closed": default_security_group_closed,
+    "vpc-flow-logs": vpc_flow_logs,
     "aurora-encrypted": aurora_encrypted,
     "aurora-not-public": aurora_not_public,
     "aurora-auto-minor-upgrades": aurora_auto_minor_upgrades,

@@ -13,7 +13,13 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     ClientError = Exception
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import RETRY_CODES, aws_call, error_code
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    RETRY_CODES,
+    Condition,
+    aws_call,
+    error_code,
+    idempotency_token,
+)
 
 
 def filters(**kwargs):
@@ -238,6 +244,38 @@ def delete_vpc_endpoint(client, endpoint_id):
 
         error = failures[0].get("Error") or {}
         raise SoloAwsError(f"Failed to delete VPC endpoint {endpoint_id}: {error.get('Code')}: {error.get('Message')}")
+
+
+# Right after CreateRole, the flow log service cannot assume the delivery role yet
+# (hashicorp/terraform-provider-aws #29323); IAM propagates within CONSISTENCY_SECONDS.
+FLOW_LOG_ROLE_NOT_READY = [Condition("InvalidParameter", message="Unable to assume given IAM role",
+                                     why="IAM is still propagating the delivery role")]
+
+
+@aws_call("describe flow logs")
+def describe_flow_logs(client, **flt):
+    return _paginate(client, "describe_flow_logs", "FlowLogs", Filter=filters(**flt))
+
+
+@aws_call("create a flow log", retry_codes=[*RETRY_CODES, *FLOW_LOG_ROLE_NOT_READY])
+def create_flow_log(client, vpc_id, log_group_name, role_arn, traffic_type, aggregation, tag_specs):
+    """The new flow log's id. CreateFlowLogs answers per resource: an unsuccessful item is an error."""
+    result = client.create_flow_logs(
+        ResourceIds=[vpc_id], ResourceType="VPC", TrafficType=traffic_type, LogDestinationType="cloud-watch-logs",
+        LogGroupName=log_group_name, DeliverLogsPermissionArn=role_arn, MaxAggregationInterval=aggregation,
+        TagSpecifications=tag_specs, ClientToken=idempotency_token("flow-log", vpc_id, log_group_name, traffic_type,
+                                                                   role_arn, str(aggregation)))
+    failures = result.get("Unsuccessful") or []
+    if failures:
+        error = failures[0].get("Error") or {}
+        raise ClientError({"Error": {"Code": error.get("Code", "Unsuccessful"), "Message": error.get("Message", "")}},
+                          "CreateFlowLogs")
+    return result["FlowLogIds"][0]
+
+
+@aws_call("delete a flow log", not_found=["InvalidFlowLogId.NotFound"])
+def delete_flow_log(client, flow_log_id):
+    client.delete_flow_logs(FlowLogIds=[flow_log_id])
 
 
 # -- teardown (stack_teardown) ----------------------------------------------------

@@ -24,6 +24,7 @@ ORDER = (
     "ecs-cluster",
     "alarm",
     "sns-topic",
+    "flow-log",             # stops writing before its log group and delivery role go
     "log-group",
     "iam-role",
     "dns-record",           # the alias to the ALB and the certificate's validation records
@@ -60,6 +61,7 @@ LABELS = {
     "ecs-cluster": "ECS cluster",
     "alarm": "CloudWatch alarm",
     "sns-topic": "SNS topic",
+    "flow-log": "VPC flow log",
     "log-group": "log group",
     "db-log-group": "log group",
     "iam-role": "IAM role",
@@ -173,7 +175,8 @@ def classify_arn(arn):
     if service == "ec2":
         kinds = {"vpc": "vpc", "subnet": "subnet", "security-group": "security-group", "route-table": "route-table",
                  "internet-gateway": "internet-gateway", "vpc-endpoint": "vpc-endpoint", "natgateway": "nat-gateway",
-                 "network-interface": "network-interface"}
+                 "network-interface": "network-interface", "vpc-flow-log": "flow-log",
+                 "flow-logs": "flow-log"}  # AWS's ARN says vpc-flow-log, the emulator's tag index flow-logs
         if head in kinds and rest:
             return (kinds[head], rest)
     elif service == "rds":

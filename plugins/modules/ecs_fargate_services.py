@@ -572,45 +572,7 @@ class FargateServices(Plan):
 
     # -- log groups ----------------------------------------------------------------------
     def log_groups(self):
-        specs = [s["log_group"] for s in self.params["services"]]
-        if not specs:
-            return
-        prefix = _common_prefix([g["name"] for g in specs])
-        existing = logs_api.describe_log_groups(self.logs, prefix)
-        for group in specs:
-            name = group["name"]
-            retention = group["retention_days"] or None
-            kms = group["kms_key_id"] or None
-            found = existing.get(name)
-            desired = {"retention_days": retention, "kms_key_id": kms}
-            self.after.setdefault("log_groups", {})[name] = desired
-            if found is None:
-                self.before.setdefault("log_groups", {})[name] = None
-                self.act(f"create log group {name}", logs_api.create_log_group, self.logs, name, kms, self.tags)
-                if retention:
-                    self.act(f"set the retention of log group {name} to {retention} days",
-                             logs_api.put_retention_policy, self.logs, name, retention)
-                continue
-            current = {"retention_days": found.get("retentionInDays"), "kms_key_id": found.get("kmsKeyId")}
-            self.before.setdefault("log_groups", {})[name] = current
-            if current["retention_days"] != retention:
-                if retention:
-                    self.act(f"set the retention of log group {name} to {retention} days",
-                             logs_api.put_retention_policy, self.logs, name, retention)
-                else:
-                    self.act(f"keep the logs of log group {name} forever", logs_api.delete_retention_policy,
-                             self.logs, name)
-            if current["kms_key_id"] != kms:
-                if kms:
-                    self.act(f"encrypt log group {name} with KMS key {kms}", logs_api.associate_kms_key,
-                             self.logs, name, kms)
-                else:
-                    self.act(f"stop encrypting log group {name} with a customer KMS key",
-                             logs_api.disassociate_kms_key, self.logs, name)
-            missing = tags_to_set(logs_api.list_tags(self.logs, name), self.tags)
-            if missing:
-                self.act(f"update the tags of log group {name}: {', '.join(sorted(missing))}",
-                         logs_api.tag_log_group, self.logs, name, missing)
+        logs_api.converge_log_groups(self, self.logs, [s["log_group"] for s in self.params["services"]], self.tags)
 
     # -- Cloud Map services ----------------------------------------------------------------
     def discovery_services(self, namespace):
@@ -902,14 +864,6 @@ class FargateServices(Plan):
 def _label(ref):
     """A planned identifier as the sentence of an action shows it (check mode and a real run read the same)."""
     return ref.split(":", 2)[-1] if is_planned(ref) else ref
-
-
-def _common_prefix(names):
-    prefix = names[0]
-    for name in names[1:]:
-        while not name.startswith(prefix):
-            prefix = prefix[:-1]
-    return prefix or "/"
 
 
 def validate(module):

@@ -54,7 +54,9 @@ options:
   expected:
     description:
       - What the inventory asks for - C(azs), C(ports) (C(frontend), C(backend), C(db)), C(interface_endpoints)
-        (short service names), C(tls_policy), C(waf_managed_groups), C(password_parameter), C(alarms) (the
+        (short service names), C(endpoint_policies) (the policy each endpoint must have, by short service
+        name, as the C(endpoint_policies) filter gives them), C(flow_logs) (C(enabled), C(traffic_type),
+        C(log_group), C(retention_days)), C(tls_policy), C(waf_managed_groups), C(password_parameter), C(alarms) (the
         alarms the services role puts, as its C(services_alarms) filter gives them) and C(scaling) (C(min) and
         C(max) task counts by service role).
     type: dict
@@ -124,6 +126,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as ec
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ecs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import elbv2 as elb_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import iam as iam_api
+from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
@@ -163,6 +166,11 @@ def read_network(module, snap, prefix):
     snap["nat_gateways"] = [{"id": n["NatGatewayId"], "state": n.get("State")}
                             for n in ec2_api.describe_nat_gateways(ec2, vpc_id=vpc_id)]
     for group in ec2_api.describe_security_groups(ec2, vpc_id=vpc_id):
+        if group["GroupName"] == "default":
+            snap["default_security_group"] = {
+                "id": group["GroupId"], "name": "default",
+                "ingress": list(permission_rule_keys(group.get("IpPermissions"))),
+                "egress": list(permission_rule_keys(group.get("IpPermissionsEgress")))}
         for key in SG_KEYS:
             if group["GroupName"] == f"{prefix}-{key}":
                 snap["security_groups"][key] = {
@@ -176,7 +184,19 @@ def read_network(module, snap, prefix):
             "type": endpoint.get("VpcEndpointType"), "subnet_ids": endpoint.get("SubnetIds", []),
             "security_group_ids": [g["GroupId"] for g in endpoint.get("Groups", [])],
             "private_dns": endpoint.get("PrivateDnsEnabled", False),
-            "route_table_ids": endpoint.get("RouteTableIds", [])})
+            "route_table_ids": endpoint.get("RouteTableIds", []),
+            "policy": endpoint.get("PolicyDocument")})
+    groups = {}
+    for flow_log in ec2_api.describe_flow_logs(ec2, resource_id=vpc_id):
+        name = flow_log.get("LogGroupName")
+        if name and name not in groups:
+            groups[name] = logs_api.describe_log_groups(module.client("logs"), name).get(name)
+        snap["flow_logs"].append({
+            "id": flow_log["FlowLogId"], "traffic_type": flow_log.get("TrafficType"),
+            "destination_type": flow_log.get("LogDestinationType"), "log_group": name,
+            "deliver_status": flow_log.get("DeliverLogsStatus"),
+            "retention_days": (groups.get(name) or {}).get("retentionInDays"),
+            "log_group_exists": bool(groups.get(name))})
     return vpc_id
 
 

@@ -321,6 +321,9 @@ class StackTeardown(Plan):
                                       endpoint.get("ServiceName", "").rsplit(".", 1)[-1] or endpoint["VpcEndpointId"]))
             for nat in ec2.describe_nat_gateways(c, vpc_id=vpc_ids, state=["pending", "available"]):
                 found.append(Resource("nat-gateway", nat["NatGatewayId"]))
+            for flow_log in ec2.describe_flow_logs(c, resource_id=vpc_ids):
+                found.append(Resource("flow-log", flow_log["FlowLogId"],
+                                      tag_dict(flow_log.get("Tags")).get("Name", flow_log["FlowLogId"])))
             for eni in ec2.describe_network_interfaces(c, vpc_id=vpc_ids):
                 if eni["NetworkInterfaceId"] not in endpoint_enis:  # they go with their endpoint
                     found.append(self._eni(eni))
@@ -671,6 +674,8 @@ class StackTeardown(Plan):
                 if igws else None
         if kind == "vpc-endpoint":
             return Resource(kind, ident) if ec2.describe_vpc_endpoints(c, vpc_endpoint_id=ident) else None
+        if kind == "flow-log":
+            return Resource(kind, ident) if ec2.describe_flow_logs(c, flow_log_id=ident) else None
         if kind == "nat-gateway":
             return Resource(kind, ident) if ec2.describe_nat_gateways(c, nat_gateway_id=ident,
                                                                       state=["pending", "available"]) else None
@@ -1016,6 +1021,12 @@ class StackTeardown(Plan):
             self.act(f"delete VPC endpoint {endpoint.name} ({endpoint.ident})", ec2.delete_vpc_endpoint,
                      self.client("ec2"), endpoint.ident)
             self.done(endpoint)
+
+    def delete_flow_log(self, flow_logs):
+        for flow_log in flow_logs:
+            self.act(f"delete VPC flow log {flow_log.name} ({flow_log.ident})", ec2.delete_flow_log,
+                     self.client("ec2"), flow_log.ident)
+            self.done(flow_log)
 
     def delete_nat_gateway(self, gateways):
         c = self.client("ec2")

@@ -98,6 +98,12 @@ options:
         (its Elastic IP is left; release it by hand if nothing else uses it).
     type: bool
     default: false
+  close_default_security_group:
+    description:
+      - Revoke every rule of the VPC's default security group (AWS FSBP EC2.2), which nothing of the stack
+        uses, so that a resource put in it by default reaches nothing and nothing reaches it.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -214,6 +220,7 @@ class VpcNetwork(Plan):
         self.tags = params["tags"] or {}
         self._prefix_lists = {}
         self._labels = {}  # resource id -> short name, for readable rules
+        self._default_group = None  # the VPC's "default" security group, as described
 
     # -- helpers -----------------------------------------------------------
     def resource_tags(self, name, **extra):
@@ -449,6 +456,7 @@ class VpcNetwork(Plan):
         if not is_planned(vpc_id):
             for group in api.describe_security_groups(self.client, vpc_id=vpc_id):
                 existing.setdefault(group["GroupName"], []).append(group)
+        self._default_group = existing.get("default", [None])[0]
         ids, current = {}, {}
         for group in groups:
             name = f"{self.prefix}-{group['key']}"
@@ -503,6 +511,37 @@ class VpcNetwork(Plan):
                              self.client, gid, direction, [rule_permission(rule_key)])
         return ids
 
+    def default_security_group(self, vpc_id):
+        """FSBP EC2.2: the VPC's default group holds no rules; nothing of the stack uses it.
+
+        Its rules are revoked, never replaced; the group itself cannot be deleted. AWS gives a new
+        VPC's default group all traffic from itself and all egress: in check mode that is the plan.
+        """
+        if not self.params["close_default_security_group"]:
+            return
+        label = "the VPC's default security group"
+        if is_planned(vpc_id):
+            group_id = planned_id("sg", "default")
+            current = {"ingress": {("-1", None, None, "group", group_id): None},
+                       "egress": {("-1", None, None, "cidr", "0.0.0.0/0"): None}}
+            self.before["default_security_group"] = None
+        elif self._default_group is None:
+            return
+        else:
+            group_id = self._default_group["GroupId"]
+            current = {"ingress": permission_rule_keys(self._default_group.get("IpPermissions")),
+                       "egress": permission_rule_keys(self._default_group.get("IpPermissionsEgress"))}
+            self.before["default_security_group"] = {}
+        names = {**self._labels, group_id: "default"}
+        self.after["default_security_group"] = {"ingress": [], "egress": []}
+        for direction in ("ingress", "egress"):
+            if self.before["default_security_group"] is not None:
+                self.before["default_security_group"][direction] = sorted(
+                    describe_rule(key, direction, names) for key in current[direction])
+            for key in current[direction]:
+                self.act(f"revoke {describe_rule(key, direction, names)} on {label} (it must hold no rules)",
+                         api.revoke_rules, self.client, group_id, direction, [rule_permission(key)])
+
     # -- entry -----------------------------------------------------------------
     def nat_gateways(self, vpc_id):
         """The spec has none: a NAT gateway in the VPC fails the run, or goes with remove_nat_gateways."""
@@ -530,6 +569,7 @@ class VpcNetwork(Plan):
         subnets = self.subnets(vpc_id)
         route_tables = self.route_tables(vpc_id, igw_id, subnets)
         security_groups = self.security_groups(vpc_id)
+        self.default_security_group(vpc_id)
         order = {}
         for subnet in self.params["subnets"]:
             order.setdefault(subnet["tier"], []).append(subnets[subnet["tier"]][subnet["az"]])
@@ -583,6 +623,7 @@ def main():
         )),
         tags=dict(type="dict", default={}),
         remove_nat_gateways=dict(type="bool", default=False),
+        close_default_security_group=dict(type="bool", default=True),
     )
     module = SoloAwsModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

@@ -225,7 +225,7 @@ def test_the_image_push_policy_allows_the_push_and_nothing_of_the_stack(runs):
 @pytest.mark.slow
 def test_every_role_of_the_stack_carries_the_boundary(runs):
     roles = runs["roles"]
-    assert len(roles) == 4, sorted(roles)
+    assert len(roles) == 5, sorted(roles)  # two execution roles, two task roles, the flow log's delivery role
     expected = sar_arn("iam", "policy", BOUNDARY_NAME)
     assert {name: r["boundary"] for name, r in roles.items()} == {name: expected for name in roles}
 
@@ -248,6 +248,23 @@ def task_start_requests(task_definition):
         for secret in container.get("secrets", []):
             requests.append(Request("ssm:GetParameters", secret["valueFrom"], {}, label))
     return requests
+
+
+@pytest.mark.slow
+def test_the_flow_log_role_writes_its_log_group_and_nothing_else(runs):
+    boundary = load("permissions-boundary.json")
+    role = runs["roles"]["solo-saving-local-vpc-flow-logs"]
+    policies = [json.loads(d) if isinstance(d, str) else d for d in role["inline"].values()]
+    group = "solo-saving-local-vpc-flow-logs"
+    stream = sar_arn("logs", "log-stream", group, "eni-0123456789abcdef0-reject")
+    label = "flow log delivery"
+    # What VPC Flow Logs does with the role (VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs").
+    delivery = [Request("logs:CreateLogStream", stream, {}, label), Request("logs:PutLogEvents", stream, {}, label),
+                Request("logs:DescribeLogStreams", sar_arn("logs", "log-group", group), {}, label),
+                Request("logs:DescribeLogGroups", "*", {}, label)]
+    assert not denials(delivery, policies, boundary)
+    elsewhere = sar_arn("logs", "log-stream", "/ecs/solo-saving-local/backend", "ecs/backend/0123")
+    assert denials([Request("logs:PutLogEvents", elsewhere, {}, label)], policies, boundary)
 
 
 @pytest.mark.slow

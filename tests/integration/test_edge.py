@@ -147,7 +147,8 @@ def test_a_changed_country_list_is_planned_with_its_content_then_applied(aws, pl
 
     applied = playbook("site.yml", "--tags", "edge", "-e", extra, check=True)
     assert applied.recap()["changed"] == 1
-    acl = next(a for a in aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == f"{PREFIX}-waf")
+    acls = aws.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]
+    acl = next(a for a in acls if a["Name"] == f"{PREFIX}-waf")
     found = aws.client("wafv2").get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])["WebACL"]
     geo = next(r for r in found["Rules"] if r["Name"] == "geo-allow")
     assert geo["Statement"]["NotStatement"]["Statement"]["GeoMatchStatement"]["CountryCodes"] == ["JP", "US"]

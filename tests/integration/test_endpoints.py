@@ -30,7 +30,8 @@ def endpoints(aws):
 
 def test_converge_meets_the_spec_then_changes_nothing(aws, playbook):
     first = playbook("site.yml", "--tags", "network,endpoints", check=True)
-    assert first.recap()["changed"] == 2
+    # The network (and its default group emptied), the flow log's role, the flow log, the endpoints.
+    assert first.recap()["changed"] == 4
 
     ec2 = aws.client("ec2")
     subnets = named(ec2.describe_subnets()["Subnets"])
@@ -72,6 +73,29 @@ def test_converge_meets_the_spec_then_changes_nothing(aws, playbook):
     assert s3["VpcEndpointType"] == "Gateway" and s3["ServiceName"] == f"com.amazonaws.{REGION}.s3"
     assert sorted(s3["RouteTableIds"]) == sorted(tables[f"{PREFIX}-{t}-rt"]["RouteTableId"] for t in ("app", "db"))
     assert tables[f"{PREFIX}-public-rt"]["RouteTableId"] not in s3["RouteTableIds"]
+
+    # Data perimeter: no endpoint admits any principal to any resource.
+    for name, endpoint in found.items():
+        statements = json.loads(endpoint["PolicyDocument"])["Statement"]
+        assert all(st.get("Condition") or st["Resource"] != "*" for st in statements), name
+    ecr = json.loads(found[f"{PREFIX}-vpce-ecr-api"]["PolicyDocument"])["Statement"][0]
+    assert ecr["Condition"]["StringEquals"] == {"aws:PrincipalAccount": "123456789012",
+                                                "aws:ResourceAccount": "123456789012"}
+    assert json.loads(s3["PolicyDocument"])["Statement"][0]["Resource"] == \
+        f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*"
+
+    # The VPC's default group holds no rules; the flow log sends rejected traffic to its log group.
+    vpc_id = s3["VpcId"]
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                    {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    assert default["IpPermissions"] == [] and default["IpPermissionsEgress"] == []
+    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert [(f["TrafficType"], f["LogGroupName"]) for f in flow_logs] == [("REJECT", f"{PREFIX}-vpc-flow-logs")]
+    assert flow_logs[0]["DeliverLogsPermissionArn"].endswith(f":role/{PREFIX}-vpc-flow-logs")
+    group = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"{PREFIX}-vpc-flow-logs")["logGroups"][0]
+    assert group["retentionInDays"] == 90
+    trust = aws.client("iam").get_role(RoleName=f"{PREFIX}-vpc-flow-logs")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
 
     aws.start_recording()
     check = playbook("site.yml", "--tags", "network,endpoints", "--check", "--diff", check=True)
@@ -137,3 +161,15 @@ def test_bad_inventory_fails_in_preflight_before_any_aws_call(aws, playbook, ext
     assert run.rc != 0
     assert expected in " ".join(run.output.split()), run.output[-4000:]
     assert records == [], [request_action(r) for r in records]
+
+
+def test_a_scoped_run_on_an_empty_account_fails_clearly_and_reports_no_change(aws, playbook):
+    aws.start_recording()
+    run = playbook("site.yml", "--tags", "endpoints")
+    records = aws.stop_recording()
+    assert run.rc != 0
+    assert "does not exist yet: run the network stage first" in " ".join(run.output.split())
+    # The network's lookup read the account; a create it would plan is not a change of this run.
+    assert run.recap()["changed"] == 0, run.output[-4000:]
+    # Only the run lock's table and item were written.
+    assert [w for w in writes(records) if not w.startswith("dynamodb:")] == []

@@ -22,7 +22,8 @@ from tools import emulator, latency_emulator, strict_aws
 pytestmark = pytest.mark.slow
 
 STRICT = {"time_scale": 0.1, "seed": 14, "throttle": {"*": 0.1},
-          "windows": {"iam_role_propagation": 250, "waf_nonexistent_while_provisioning": 150,
+          "windows": {"iam_role_propagation": 250, "flow_log_role_propagation": 100,
+                      "waf_nonexistent_while_provisioning": 150,
                       "waf_association_unavailable": 200, "rds_password_pending": 20}}
 PROJECT = {"Project": "solo-saving", "Environment": "local"}
 
@@ -105,7 +106,8 @@ def test_every_playbook_succeeds_in_one_run_under_the_strict_profile(strict):
     # The modules met what AWS answers, waited and said so (-v), each condition once per module and call.
     for expected in ("WAFUnavailableEntityException", "WAFNonexistentItemException",
                      "InvalidParameterException (Unable to assume the service linked role)",
-                     "ClientException (Role is not valid)", "InvalidVpcID.NotFound"):
+                     "ClientException (Role is not valid)", "InvalidVpcID.NotFound",
+                     "InvalidParameter (Unable to assume given IAM role)"):
         assert expected in named, (expected, conditions)
     per_task = [retried(task) for task in cold.output.split("TASK [")]
     assert all(len(found) == len(set(found)) for found in per_task)

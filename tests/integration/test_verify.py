@@ -110,6 +110,23 @@ def raise_an_alarm_threshold(aws):
     cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=99.0)
 
 
+def open_the_ssm_endpoint_to_anyone(aws):
+    ec2 = aws.client("ec2")
+    endpoint = ec2.describe_vpc_endpoints(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpce-ssm"]}])
+    # AWS's default policy, as a console user who "resets" it writes it (the emulator ignores ResetPolicy).
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint["VpcEndpoints"][0]["VpcEndpointId"], PolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}))
+
+
+def open_the_default_security_group(aws):
+    ec2 = aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"][0]["VpcId"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                  {"Name": "group-name", "Values": ["default"]}])
+    ec2.authorize_security_group_ingress(GroupId=group["SecurityGroups"][0]["GroupId"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+
 def scale_the_backend_beyond_its_maximum(aws):
     aws.client("ecs").update_service(cluster=PREFIX, service="backend", desiredCount=9)
 
@@ -133,19 +150,24 @@ DRIFTS = [
     (raise_an_alarm_threshold, "alarms-notify-sns", f"alarm {PREFIX}-alarm-aurora-cpu-high has threshold 99.0"),
     (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
      "backend has desired count 9, outside its scaling bounds [2, 4]"),
+    (open_the_ssm_endpoint_to_anyone, "vpc-endpoint-policies-perimeter",
+     "endpoint ssm lets any principal reach any resource"),
+    (open_the_default_security_group, "default-security-group-closed",
+     "the VPC's default security group has ingress rules (tcp/22 from 0.0.0.0/0)"),
 ]
 
 
-def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
+def test_site_repairs_what_verify_names(aws, playbook):
     playbook("site.yml", check=True)
     for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
-                   trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader):
+                   trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader,
+                   open_the_ssm_endpoint_to_anyone, open_the_default_security_group):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
-                 "aurora-auto-minor-upgrades"):
+                 "aurora-auto-minor-upgrades", "vpc-endpoint-policies-perimeter", "default-security-group-closed"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)

@@ -217,7 +217,9 @@ class TagIndex:
         ec2 = client("ec2")
         for page in ec2.get_paginator("describe_tags").paginate():
             for tag in page["Tags"]:
-                arn = sar_arn("ec2", tag["ResourceType"], tag["ResourceId"])
+                # AWS says vpc-flow-log, the reference's name; the emulator says flow-logs.
+                rtype = {"flow-logs": "vpc-flow-log"}.get(tag["ResourceType"], tag["ResourceType"])
+                arn = sar_arn("ec2", rtype, tag["ResourceId"])
                 self.tags.setdefault(arn, {})[tag["Key"]] = tag["Value"]
         for table in ec2.describe_route_tables()["RouteTables"]:
             for assoc in table.get("Associations", []):
@@ -382,6 +384,7 @@ RESOURCES = {
     + _ec2("vpc", p["VpcId"]),
     "ec2:AuthorizeSecurityGroupEgress": lambda p, c, s: _ec2("security-group", p["GroupId"]),
     "ec2:AuthorizeSecurityGroupIngress": lambda p, c, s: _ec2("security-group", p["GroupId"]),
+    "ec2:CreateFlowLogs": lambda p, c, s: _ec2("vpc-flow-log", "*") + _ec2("vpc", *_list(p.get("ResourceId"))),
     "ec2:CreateInternetGateway": lambda p, c, s: _ec2("internet-gateway", "*"),
     "ec2:CreateRoute": lambda p, c, s: _ec2("route-table", p["RouteTableId"]),
     "ec2:CreateRouteTable": lambda p, c, s: _ec2("route-table", "*") + _ec2("vpc", p["VpcId"]),
@@ -391,6 +394,7 @@ RESOURCES = {
     "ec2:CreateVpcEndpoint": lambda p, c, s: _ec2("vpc-endpoint", "*") + _ec2("vpc", p["VpcId"])
     + _ec2("subnet", *_list(p.get("SubnetId"))) + _ec2("security-group", *_list(p.get("SecurityGroupId")))
     + _ec2("route-table", *_list(p.get("RouteTableId"))),
+    "ec2:DeleteFlowLogs": lambda p, c, s: _ec2("vpc-flow-log", *_list(p.get("FlowLogId"))),
     "ec2:DeleteInternetGateway": lambda p, c, s: _ec2("internet-gateway", p["InternetGatewayId"]),
     "ec2:DeleteNatGateway": lambda p, c, s: _ec2("natgateway", p["NatGatewayId"]),
     "ec2:DeleteNetworkInterface": lambda p, c, s: _ec2("network-interface", p["NetworkInterfaceId"]),
@@ -766,6 +770,11 @@ def beside(call: Call, index: TagIndex) -> list[tuple[Call, dict]]:
             roles += [overrides[k] for k in ("taskRoleArn", "executionRoleArn") if overrides.get(k)]
         for role in roles:
             add("iam:PassRole", {"RoleArn": role}, **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+    if call.action == "ec2:CreateFlowLogs" and p.get("DeliverLogsPermissionArn"):
+        # The flow log service assumes the delivery role: the caller passes it (VPC User Guide, "IAM role for
+        # publishing flow logs to CloudWatch Logs", "Permissions for IAM principals that publish flow logs").
+        add("iam:PassRole", {"RoleArn": p["DeliverLogsPermissionArn"]},
+            **{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"})
     if call.action == "ssm:PutParameter" and p.get("Type") == "SecureString":
         key = _customer_key(p.get("KeyId"))
         if key:

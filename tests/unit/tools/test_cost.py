@@ -113,3 +113,17 @@ def test_price_file_is_dated_and_names_a_source_for_every_price():
 def test_report_names_both_designs_and_the_saving():
     text = cost.format_table(cost.estimate(view(), PRICES), PRICES)
     assert "total (endpoints design)" in text and "total (NAT design)" in text and "endpoints save" in text
+
+
+def test_flow_logs_cost_by_traffic_type_and_nothing_when_off():
+    p = {k: v["value"] for k, v in PRICES["prices"].items()}
+    u = PRICES["usage"]
+    reject = line(cost.estimate(view(network_flow_logs={"enabled": True, "traffic_type": "REJECT",
+                                                        "retention_days": 90}), PRICES), "VPC flow logs")
+    assert reject[1] == pytest.approx(cost.logs(u["flow_logs_reject_gb_per_month"], 90, p["logs_vended_gb"],
+                                                p["logs_storage_gb_month"]), abs=0.01)
+    everything = line(cost.estimate(view(network_flow_logs={"enabled": True, "traffic_type": "ALL",
+                                                            "retention_days": 90}), PRICES), "VPC flow logs")
+    assert everything[1] > reject[1] and everything[3].startswith("ALL traffic")
+    off = cost.estimate(view(network_flow_logs={"enabled": False}), PRICES)
+    assert [x for x in off.lines if x[0] == "VPC flow logs"] == []

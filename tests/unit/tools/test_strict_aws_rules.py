@@ -110,6 +110,19 @@ def test_a_new_role_is_not_valid_for_a_task_definition_until_iam_has_propagated_
     assert strict.refusal(register, True) is None
 
 
+def test_a_flow_log_cannot_use_its_new_delivery_role_until_iam_has_propagated_it(clock):
+    strict = profile(clock)
+    role = "arn:aws:iam::123456789012:role/p-vpc-flow-logs"
+    create = call("ec2", "CreateFlowLogs", DeliverLogsPermissionArn=role, LogGroupName="p-vpc-flow-logs")
+    assert strict.refusal(create, False) is None  # a role that has been there all along
+    strict.observe(call("iam", "CreateRole", RoleName="p-vpc-flow-logs"), 200, b"")
+    answer = strict.refusal(create, False)
+    assert code(answer) == (400, "InvalidParameter")
+    assert f"Unable to assume given IAM role: '{role}'".encode() in answer[2]
+    after(clock, RULES["flow_log_role_propagation"].window)
+    assert strict.refusal(create, False) is None
+
+
 def test_the_first_cluster_with_capacity_providers_waits_for_ecss_service_linked_role(clock):
     state = State()
     strict = profile(clock, state=state)

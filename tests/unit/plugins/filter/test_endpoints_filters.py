@@ -7,8 +7,10 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.solo_saving.infra.plugins.filter.endpoints import (
     FilterModule,
+    endpoint_policies,
     endpoint_specs,
     endpoints_errors,
+    perimeter_policy,
 )
 
 BASE = [{"service": "ecr.api"}, {"service": "ecr.dkr"}, {"service": "logs"}, {"service": "ssm"}]
@@ -30,12 +32,18 @@ NETWORK = {
 }
 
 
+ACCOUNT = "123456789012"
+PERIMETER = {"enabled": True, "account_id": ACCOUNT, "region": "ap-northeast-1", "s3_buckets": []}
+
+
 def spec(**changes):
     return {**GOOD, **changes}
 
 
 def test_good_spec_has_no_errors():
     assert endpoints_errors(spec()) == []
+    assert endpoints_errors(spec(perimeter=PERIMETER)) == []
+    assert endpoints_errors(spec(perimeter={**PERIMETER, "enabled": False, "account_id": ""})) == []
     assert endpoints_errors(spec(extra_interface=[{"service": "secretsmanager"}, {"service": "kms", "azs": [
         "ap-northeast-1a"], "policy": {"Statement": []}}])) == []
 
@@ -65,6 +73,15 @@ def test_good_spec_has_no_errors():
     ({"azs": ["ap-northeast-1a"], "min_azs": 2},
      "endpoints_azs = ['ap-northeast-1a'] puts endpoints in 1 zone(s); this environment needs at least 2"),
     ({"azs": "ap-northeast-1a"}, "endpoints_azs must be a list of availability zones"),
+    ({"perimeter": {"enabled": True, "account_id": "", "s3_buckets": []}},
+     "endpoints_account_id = '': the endpoint policies allow only this account's principals and resources, so set "
+     "stack_account_id (or endpoints_account_id) to the 12-digit id of the account, or endpoints_perimeter: false"),
+    ({"perimeter": {"enabled": "yes", "account_id": ACCOUNT, "s3_buckets": []}},
+     "endpoints_perimeter must be true"),
+    ({"perimeter": {"enabled": True, "account_id": ACCOUNT, "s3_buckets": "my-bucket"}},
+     "endpoints_s3_buckets must be a list of bucket names"),
+    ({"perimeter": {"enabled": True, "account_id": ACCOUNT, "s3_buckets": ["ok-bucket", "Bad_Bucket"]}},
+     "endpoints_s3_buckets[1] = 'Bad_Bucket' is not an S3 bucket name"),
     ({"extra_interface": [{"service": "sts", "azs": ["ap-northeast-1b"]}]},
      "endpoints_extra_interface[0].azs = ['ap-northeast-1b'] names ap-northeast-1b"),
     ({"extra_interface": [{"service": "sts", "policy": "allow all"}]},
@@ -125,3 +142,46 @@ def test_endpoint_specs_wrapper_errors(args, message):
 def test_endpoints_errors_wrapper_refuses_a_non_mapping():
     with pytest.raises(AnsibleFilterError, match="endpoints_errors expects a mapping, got list"):
         FilterModule().filters()["endpoints_errors"]([])
+
+
+def test_the_perimeter_keeps_interface_requests_inside_the_account():
+    policy = perimeter_policy("logs", ACCOUNT, "ap-northeast-1")
+    assert policy["Statement"] == [
+        {"Sid": "StackAccountToStackAccount", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}}},
+        {"Sid": "AwsServicePrincipals", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+         "Condition": {"Bool": {"aws:PrincipalIsAWSService": "true"}}},
+    ]
+
+
+def test_ssm_also_reads_aws_public_parameters_only():
+    extra = perimeter_policy("ssm", ACCOUNT, "ap-northeast-1")["Statement"][2]
+    assert extra["Resource"] == "arn:aws:ssm:ap-northeast-1::parameter/aws/*"
+    assert extra["Action"] == ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]
+    assert extra["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+
+
+def test_the_s3_gateway_admits_ecr_layers_and_the_named_buckets_only():
+    assert perimeter_policy("s3", ACCOUNT, "ap-northeast-1")["Statement"] == [
+        {"Sid": "EcrImageLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::prod-ap-northeast-1-starport-layer-bucket/*"}]
+    buckets = perimeter_policy("s3", ACCOUNT, "ap-northeast-1", ["uploads"])["Statement"][1]
+    assert buckets["Resource"] == ["arn:aws:s3:::uploads", "arn:aws:s3:::uploads/*"]
+    assert buckets["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}}
+
+
+def test_an_entry_policy_wins_and_no_perimeter_means_aws_default():
+    own = {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    interface = [{"service": "ecr.api", "policy": own}, {"service": "logs"}]
+    policies = endpoint_policies(interface, [{"service": "s3"}], PERIMETER)
+    assert policies["ecr.api"] == own
+    assert policies["logs"] == perimeter_policy("logs", ACCOUNT, "ap-northeast-1")
+    assert policies["s3"] == perimeter_policy("s3", ACCOUNT, "ap-northeast-1")
+    assert endpoint_policies(interface, [{"service": "s3"}], {**PERIMETER, "enabled": False}) == {
+        "ecr.api": own, "logs": None, "s3": None}
+
+
+def test_endpoint_specs_carry_the_perimeter_policies():
+    result = endpoint_specs(BASE[:1], [{"service": "s3"}], NETWORK, perimeter=PERIMETER)
+    assert result[0]["policy"] == perimeter_policy("ecr.api", ACCOUNT, "ap-northeast-1")
+    assert result[1]["policy"] == perimeter_policy("s3", ACCOUNT, "ap-northeast-1")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
+from ansible_collections.solo_saving.infra.plugins.filter.endpoints import perimeter_policy
 from ansible_collections.solo_saving.infra.plugins.module_utils import audit
 
 TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:p-e-alarms"
@@ -27,7 +29,12 @@ EXPECTED = {
                                         ("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
                                         ("aurora-cpu-high", "AWS/RDS", "CPUUtilization"))],
     "scaling": {"frontend": {"min": 2, "max": 4}, "backend": {"min": "2", "max": "4"}},
+    "flow_logs": {"enabled": True, "traffic_type": "REJECT", "log_group": "p-e-vpc-flow-logs", "retention_days": "90"},
+    "endpoint_policies": {service: perimeter_policy(service, "123456789012", "ap-northeast-1")
+                          for service in ("ecr.api", "ecr.dkr", "logs", "ssm", "s3")},
 }
+FULL_ACCESS = json.dumps({"Version": "2008-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
 
 
 def tcp(port, kind, target):
@@ -58,10 +65,16 @@ def good():
                       "ingress": [tcp(443, "group", "sg-frontend"), tcp(443, "group", "sg-backend")], "egress": []},
     }
     snap["endpoints"] = [{"id": f"vpce-{s}", "service": s, "type": "Interface", "subnet_ids": ["s-app-a", "s-app-c"],
-                          "security_group_ids": ["sg-endpoints"], "private_dns": True, "route_table_ids": []}
+                          "security_group_ids": ["sg-endpoints"], "private_dns": True, "route_table_ids": [],
+                          "policy": json.dumps(EXPECTED["endpoint_policies"][s])}
                          for s in EXPECTED["interface_endpoints"]]
     snap["endpoints"].append({"id": "vpce-s3", "service": "s3", "type": "Gateway", "subnet_ids": [],
-                              "security_group_ids": [], "private_dns": False, "route_table_ids": ["rt-a", "rt-d"]})
+                              "security_group_ids": [], "private_dns": False, "route_table_ids": ["rt-a", "rt-d"],
+                              "policy": json.dumps(EXPECTED["endpoint_policies"]["s3"])})
+    snap["default_security_group"] = {"id": "sg-default", "name": "default", "ingress": [], "egress": []}
+    snap["flow_logs"] = [{"id": "fl-1", "traffic_type": "REJECT", "destination_type": "cloud-watch-logs",
+                          "log_group": "p-e-vpc-flow-logs", "deliver_status": "SUCCESS", "retention_days": 90,
+                          "log_group_exists": True}]
     snap["db_cluster"] = {"id": "p-e-db", "encrypted": True, "engine": "aurora-postgresql",
                           "scaling": {"MinCapacity": 0.5, "MaxCapacity": 4}, "security_groups": ["sg-db"],
                           "password_stamp": "v3-1796083200"}
@@ -170,6 +183,32 @@ DRIFTS = [
     ("vpc-endpoints-present-and-private", lambda s: s["endpoints"][1]["subnet_ids"].append("s-public-a"),
      "endpoint ecr.dkr sits in non-app subnets ['s-public-a']"),
     ("vpc-endpoints-present-and-private", lambda s: s["endpoints"].pop(), "no S3 gateway endpoint"),
+    ("vpc-endpoint-policies-perimeter", _set(["endpoints", 0, "policy"], FULL_ACCESS),
+     "endpoint ecr.api lets any principal reach any resource"),
+    ("vpc-endpoint-policies-perimeter", _set(["endpoints", 4, "policy"], None),
+     "endpoint s3 lets any principal reach any resource"),
+    ("vpc-endpoint-policies-perimeter", lambda s: s["endpoints"][1].update(policy=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*"},
+                       json.loads(s["endpoints"][1]["policy"])["Statement"][0]]})),
+     "endpoint ecr.dkr lets any principal reach any resource"),
+    ("vpc-endpoint-policies-perimeter", lambda s: s["endpoints"][2].update(policy=json.dumps(
+        perimeter_policy("logs", "210987654321", "ap-northeast-1"))),
+     "endpoint logs has a policy other than the inventory's"),
+    ("vpc-endpoint-policies-perimeter", _set(["endpoints", 3, "policy"], "{not json"),
+     "endpoint ssm has a policy that is not valid JSON"),
+    ("vpc-flow-logs", lambda s: s["flow_logs"].clear(), "the VPC has no flow log of rejected traffic"),
+    ("vpc-flow-logs", _set(["flow_logs", 0, "traffic_type"], "ACCEPT"), "no flow log of rejected traffic"),
+    ("vpc-flow-logs", _set(["flow_logs", 0, "traffic_type"], "ALL"),
+     "flow log fl-1 logs ALL traffic; the inventory asks for REJECT"),
+    ("vpc-flow-logs", _set(["flow_logs", 0, "retention_days"], None),
+     "log group p-e-vpc-flow-logs keeps records forever; the inventory asks for 90 days"),
+    ("vpc-flow-logs", _set(["flow_logs", 0, "log_group_exists"], False),
+     "the log group p-e-vpc-flow-logs of flow log fl-1 does not exist"),
+    ("vpc-flow-logs", _set(["flow_logs", 0, "deliver_status"], "FAILED"), "flow log fl-1 cannot deliver (FAILED)"),
+    ("default-security-group-closed", lambda s: s["default_security_group"]["ingress"].append(
+        ("-1", None, None, "group", "sg-default")), "default security group has ingress rules (all from sg-default)"),
+    ("default-security-group-closed", lambda s: s["default_security_group"]["egress"].append(
+        ("-1", None, None, "cidr", "0.0.0.0/0")), "has egress rules (all to 0.0.0.0/0)"),
     ("aurora-encrypted", _set(["db_cluster", "encrypted"], False), "storage is not encrypted"),
     ("aurora-not-public", _set(["db_instances", 1, "public"], True), "instance p-e-db-2 is publicly accessible"),
     ("aurora-serverless-v2", _set(["db_instances", 1, "class"], "db.r6g.large"), "instance class db.r6g.large"),

@@ -63,6 +63,8 @@ def test_ordered_is_stable_within_a_kind():
     (ACCOUNT.format("ec2", "subnet/subnet-1"), ("subnet", "subnet-1")),
     (ACCOUNT.format("ec2", "security-group/sg-1"), ("security-group", "sg-1")),
     (ACCOUNT.format("ec2", "natgateway/nat-1"), ("nat-gateway", "nat-1")),
+    (ACCOUNT.format("ec2", "vpc-flow-log/fl-1"), ("flow-log", "fl-1")),
+    (ACCOUNT.format("ec2", "flow-logs/fl-1"), ("flow-log", "fl-1")),
     (ACCOUNT.format("ec2", "instance/i-1"), ("unknown", ACCOUNT.format("ec2", "instance/i-1"))),
     (ACCOUNT.format("rds", "cluster:x-db"), ("db-cluster", "x-db")),
     (ACCOUNT.format("rds", "db:x-db-1"), ("db-instance", "x-db-1")),

@@ -67,6 +67,11 @@ class FakeEc2:
         self.writes.append("create_vpc")
         vpc = {"VpcId": self._id("vpc"), "CidrBlock": cidr, "Tags": tag_specs[0]["Tags"]}
         self.vpcs.append(vpc)
+        # As AWS does: a default group, untagged, admitting itself and sending anywhere.
+        gid = self._id("sg")
+        self.groups.append({"GroupId": gid, "GroupName": "default", "VpcId": vpc["VpcId"], "Tags": [],
+                            "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": gid}]}],
+                            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]})
         return vpc
 
     def modify_vpc_attribute(self, client, vpc_id, attribute, value):
@@ -228,6 +233,34 @@ def test_opened_rule_is_revoked(run_module, fake):
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
     result = run_module(vpc_network, ARGS)
     assert result["actions"] == ["revoke tcp/22 from 0.0.0.0/0 on t-dev-app"]
+
+
+def test_the_default_group_is_emptied_once_and_reopening_it_is_repaired(run_module, fake):
+    planned = run_module(vpc_network, ARGS, check_mode=True, diff=True)
+    assert "revoke all from sg:default on the VPC's default security group (it must hold no rules)" \
+        in planned["actions"]
+    assert "revoke all to 0.0.0.0/0 on the VPC's default security group (it must hold no rules)" in planned["actions"]
+    assert planned["diff"]["before"]["default_security_group"] is None
+    assert planned["diff"]["after"]["default_security_group"] == {"ingress": [], "egress": []}
+    run_module(vpc_network, ARGS)
+    default = next(g for g in fake.groups if g["GroupName"] == "default")
+    assert default["IpPermissions"] == [] and default["IpPermissionsEgress"] == []
+    default["IpPermissions"].append({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                     "IpRanges": [{"CidrIp": "10.0.0.0/8"}]})
+    check = run_module(vpc_network, ARGS, check_mode=True, diff=True)
+    assert check["actions"] == ["revoke tcp/22 from 10.0.0.0/8 on the VPC's default security group "
+                                "(it must hold no rules)"]
+    assert check["diff"]["before"]["default_security_group"] == {"ingress": ["tcp/22 from 10.0.0.0/8"], "egress": []}
+    assert run_module(vpc_network, ARGS)["actions"] == check["actions"]
+    assert default["IpPermissions"] == []
+
+
+def test_the_default_group_is_left_alone_when_asked(run_module, fake):
+    result = run_module(vpc_network, {**ARGS, "close_default_security_group": False}, diff=True)
+    assert [a for a in result["actions"] if "default security group" in a] == []
+    assert "default_security_group" not in result["diff"]["after"]
+    default = next(g for g in fake.groups if g["GroupName"] == "default")
+    assert len(default["IpPermissions"]) == 1 and len(default["IpPermissionsEgress"]) == 1
 
 
 def test_changed_subnet_cidr_is_refused(run_module, fake):
