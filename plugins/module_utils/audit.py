@@ -49,6 +49,8 @@ def empty_snapshot():
         "alarms": [],              # [{name, namespace, metric, statistic, threshold, comparison, period,
                                    #   evaluation_periods, actions}]
         "sns_topic_arn": None,
+        "sns_topic_key": None,     # the topic's KmsMasterKeyId: {id, arn, manager, state, rotation}; None: none;
+                                   # {id} alone when KMS does not know the key
     }
 
 
@@ -444,6 +446,32 @@ def alarms_to_sns(snapshot, expected):
     return findings
 
 
+def alarm_topic_encrypted_cmk(snapshot, expected):
+    """The alarm topic is encrypted with an enabled customer key whose material rotates (FSBP SNS.1).
+
+    The AWS-managed key alias/aws/sns would do for SNS.1, but CloudWatch cannot publish to a topic it encrypts.
+    """
+    topic = snapshot["sns_topic_arn"]
+    if not topic:
+        return []  # alarms-notify-sns names the missing topic
+    key = snapshot.get("sns_topic_key")
+    if not key:
+        return [_finding(topic, f"{topic} is not encrypted (no KmsMasterKeyId); the services role sets its customer "
+                                "key")]
+    label = key.get("arn") or key["id"]
+    if not key.get("arn"):
+        return [_finding(topic, f"{topic} is encrypted with KMS key {label}, which does not exist")]
+    if key.get("manager") != "CUSTOMER":
+        return [_finding(topic, f"{topic} is encrypted with the AWS-managed key {label}; CloudWatch cannot publish "
+                                "to it: use a customer key")]
+    findings = []
+    if key.get("state") != "Enabled":
+        findings.append(_finding(label, f"KMS key {label} of {topic} is {key.get('state')}"))
+    if not key.get("rotation"):
+        findings.append(_finding(label, f"KMS key {label} of {topic} has automatic rotation off"))
+    return findings
+
+
 _ALARM_SETTINGS = ("namespace", "metric", "statistic", "threshold", "comparison", "period", "evaluation_periods")
 
 
@@ -501,6 +529,7 @@ RULES = {
     "execution-role-least-privilege": execution_role_scope,
     "ecs-role-trust-scoped": ecs_role_trust_scoped,
     "alarms-notify-sns": alarms_to_sns,
+    "alarm-topic-encrypted-cmk": alarm_topic_encrypted_cmk,
     "desired-count-within-scaling-bounds": desired_counts_within_bounds,
 }
 

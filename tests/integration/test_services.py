@@ -142,6 +142,18 @@ def assert_acceptance(aws):
     topic = f"arn:aws:sns:ap-northeast-1:123456789012:{PREFIX}-alarms"
     assert len(ours) == 10 and all(a["AlarmActions"] == [topic] for a in ours)
     assert {a["Namespace"] for a in ours} == {"AWS/ECS", "AWS/ApplicationELB", "AWS/RDS"}
+    # The topic is encrypted with the stack's customer key (FSBP SNS.1): rotation on, CloudWatch and RDS events
+    # may use it for this account only.
+    kms = aws.client("kms")
+    key_id = aws.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
+    key = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and key["Arn"] == key_id
+    assert kms.describe_key(KeyId=f"alias/{PREFIX}-alarms")["KeyMetadata"]["Arn"] == key_id
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    services = next(s for s in policy["Statement"] if "Service" in s["Principal"])
+    assert sorted(services["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]
+    assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
 
     # The execution roles: no wildcard action, SSM scoped to this environment's path.
     iam = aws.client("iam")

@@ -10,6 +10,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import audit
 
 TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:p-e-alarms"
 TG = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/p-e-frontend/1"
+KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/0b1e2c3d-aaaa-bbbb-cccc-111122223333"
 PARAM = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/e/db/password"
 EXPECTED = {
     "azs": ["ap-northeast-1a", "ap-northeast-1c"],
@@ -118,6 +119,7 @@ def good():
     snap["alarms"] = [dict(alarm, threshold=float(alarm["threshold"]), actions=[TOPIC])
                       for alarm in EXPECTED["alarms"]]
     snap["sns_topic_arn"] = TOPIC
+    snap["sns_topic_key"] = {"id": KEY, "arn": KEY, "manager": "CUSTOMER", "state": "Enabled", "rotation": True}
     return snap
 
 
@@ -209,6 +211,14 @@ DRIFTS = [
     ("alarms-notify-sns", _set(["alarms", 2, "threshold"], 95.0),
      "alarm p-e-alarm-aurora-cpu-high has threshold 95.0 (the inventory asks for 80)"),
     ("alarms-notify-sns", _set(["alarms", 0, "period"], 60), "has period 60 (the inventory asks for 300)"),
+    ("alarm-topic-encrypted-cmk", _set(["sns_topic_key"], None), f"{TOPIC} is not encrypted (no KmsMasterKeyId)"),
+    ("alarm-topic-encrypted-cmk", _set(["sns_topic_key"], {"id": "alias/gone"}),
+     "is encrypted with KMS key alias/gone, which does not exist"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(manager="AWS"),
+     "is encrypted with the AWS-managed key"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(rotation=False), "has automatic rotation off"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(state="PendingDeletion"),
+     f"KMS key {KEY} of {TOPIC} is PendingDeletion"),
     ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-execution"][0].pop("Condition"),
      "p-e-execution trusts {'Service': 'ecs-tasks.amazonaws.com'} without aws:SourceAccount"),
     ("ecs-role-trust-scoped", _set(["role_trusts", "p-e-backend-task", 0, "Condition", "ArnLike", "aws:SourceArn"],
