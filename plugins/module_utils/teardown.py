@@ -24,6 +24,7 @@ ORDER = (
     "ecs-cluster",
     "alarm",
     "sns-topic",
+    "kms-key",              # the alarm topic's key, once the topic is gone: aliases deleted, key scheduled for deletion
     "log-group",
     "iam-role",
     "dns-record",           # the alias to the ALB and the certificate's validation records
@@ -60,6 +61,7 @@ LABELS = {
     "ecs-cluster": "ECS cluster",
     "alarm": "CloudWatch alarm",
     "sns-topic": "SNS topic",
+    "kms-key": "KMS key",
     "log-group": "log group",
     "db-log-group": "log group",
     "iam-role": "IAM role",
@@ -205,6 +207,8 @@ def classify_arn(arn):
         return ("ssm-parameter", _ssm_name(rest))
     elif service == "sns" and "/" not in resource:
         return ("sns-topic", arn)
+    elif service == "kms" and head == "key" and rest:
+        return ("kms-key", rest)
     elif service == "cloudwatch" and resource.startswith("alarm:"):
         return ("alarm", resource[len("alarm:"):])
     elif service == "ecr" and head == "repository" and rest:

@@ -11,6 +11,7 @@ from tests.support.aws import is_write, request_action
 
 pytestmark = pytest.mark.slow
 PREFIX = "solo-saving-local"
+TOPIC = f"arn:aws:sns:ap-northeast-1:123456789012:{PREFIX}-alarms"
 
 
 def _sg(ec2, name):
@@ -110,6 +111,10 @@ def raise_an_alarm_threshold(aws):
     cloudwatch.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=99.0)
 
 
+def remove_the_topic_encryption(aws):
+    aws.client("sns").set_topic_attributes(TopicArn=TOPIC, AttributeName="KmsMasterKeyId", AttributeValue="")
+
+
 def scale_the_backend_beyond_its_maximum(aws):
     aws.client("ecs").update_service(cluster=PREFIX, service="backend", desiredCount=9)
 
@@ -133,19 +138,21 @@ DRIFTS = [
     (raise_an_alarm_threshold, "alarms-notify-sns", f"alarm {PREFIX}-alarm-aurora-cpu-high has threshold 99.0"),
     (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
      "backend has desired count 9, outside its scaling bounds [2, 4]"),
+    (remove_the_topic_encryption, "alarm-topic-encrypted-cmk", f"{TOPIC} is not encrypted (no KmsMasterKeyId)"),
 ]
 
 
 def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
     playbook("site.yml", check=True)
     for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
-                   trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader):
+                   trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader,
+                   remove_the_topic_encryption):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
-                 "aurora-auto-minor-upgrades"):
+                 "aurora-auto-minor-upgrades", "alarm-topic-encrypted-cmk"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
@@ -153,6 +160,8 @@ def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
     assert f"{len(audit.RULES)} rules hold" in repaired.stdout
     backend = aws.client("ecs").describe_services(cluster=PREFIX, services=["backend"])["services"][0]
     assert backend["desiredCount"] == 4
+    key = aws.client("kms").describe_key(KeyId=f"alias/{PREFIX}-alarms")["KeyMetadata"]["Arn"]
+    assert aws.client("sns").get_topic_attributes(TopicArn=TOPIC)["Attributes"]["KmsMasterKeyId"] == key
 
 
 def test_verify_passes_then_names_each_drift(aws, playbook):
