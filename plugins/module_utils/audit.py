@@ -49,6 +49,8 @@ def empty_snapshot():
         "alarms": [],              # [{name, namespace, metric, statistic, threshold, comparison, period,
                                    #   evaluation_periods, actions}]
         "sns_topic_arn": None,
+        "event_subscriptions": {},  # RDS event subscriptions of the stack: {name: {topic_arn, source_type, categories,
+                                    #                                              source_ids, enabled}}
         "sns_topic_key": None,     # the topic's KmsMasterKeyId: {id, arn, manager, state, rotation}; None: none;
                                    # {id} alone when KMS does not know the key
     }
@@ -472,6 +474,46 @@ def alarm_topic_encrypted_cmk(snapshot, expected):
     return findings
 
 
+def rds_event_subscriptions(snapshot, expected):
+    """RDS sends the events of the cluster, its instances and the parameter and security groups to the alarm
+    topic (FSBP RDS.19-22): each subscription exists, is enabled, notifies the topic, has its categories and
+    watches the stack's cluster and every instance of it (the other types: every source of the type)."""
+    topic = snapshot["sns_topic_arn"]
+    found = snapshot.get("event_subscriptions") or {}
+    stack_sources = {"db-cluster": [snapshot["db_cluster"]["id"]] if snapshot.get("db_cluster") else [],
+                     "db-instance": [i["id"] for i in snapshot.get("db_instances") or []]}
+    findings = []
+    for want in expected.get("rds_event_subscriptions") or []:
+        name, source_type = want["name"], want["source_type"]
+        sub = found.get(name)
+        if sub is None:
+            findings.append(_finding(name, f"RDS event subscription {name} ({source_type}) does not exist"))
+            continue
+        if not sub.get("enabled"):
+            findings.append(_finding(name, f"RDS event subscription {name} is disabled"))
+        if topic and sub.get("topic_arn") != topic:
+            findings.append(_finding(name, f"RDS event subscription {name} notifies {sub.get('topic_arn')}, not "
+                                           f"{topic}"))
+        if sub.get("source_type") != source_type:
+            findings.append(_finding(name, f"RDS event subscription {name} watches {sub.get('source_type')}, not "
+                                           f"{source_type}"))
+            continue
+        missing = sorted(set(want["categories"]) - set(sub.get("categories") or []))
+        if missing and sub.get("categories"):  # no category at all means every category
+            findings.append(_finding(name, f"RDS event subscription {name} lacks the categories "
+                                           f"{', '.join(missing)}"))
+        ids = set(sub.get("source_ids") or [])
+        if source_type in stack_sources:
+            unwatched = sorted(set(stack_sources[source_type]) - ids) if ids else []
+            if unwatched:
+                findings.append(_finding(name, f"RDS event subscription {name} does not watch "
+                                               f"{', '.join(unwatched)}"))
+        elif ids:
+            findings.append(_finding(name, f"RDS event subscription {name} watches only {', '.join(sorted(ids))}, "
+                                           f"not every {source_type}"))
+    return findings
+
+
 _ALARM_SETTINGS = ("namespace", "metric", "statistic", "threshold", "comparison", "period", "evaluation_periods")
 
 
@@ -530,6 +572,7 @@ RULES = {
     "ecs-role-trust-scoped": ecs_role_trust_scoped,
     "alarms-notify-sns": alarms_to_sns,
     "alarm-topic-encrypted-cmk": alarm_topic_encrypted_cmk,
+    "rds-event-subscriptions": rds_event_subscriptions,
     "desired-count-within-scaling-bounds": desired_counts_within_bounds,
 }
 

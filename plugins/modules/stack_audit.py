@@ -291,6 +291,17 @@ def read_topic_key(module, topic_arn):
             "state": metadata.get("KeyState"), "rotation": rotation}
 
 
+def read_event_subscriptions(module, snap, prefix):
+    """The RDS event subscriptions whose names start with the stack's prefix."""
+    for sub in rds_api.describe_event_subscriptions(module.client("rds")):
+        name = sub["CustSubscriptionId"]
+        if name.startswith(f"{prefix}-"):
+            snap["event_subscriptions"][name] = {
+                "topic_arn": sub.get("SnsTopicArn"), "source_type": sub.get("SourceType"),
+                "categories": sub.get("EventCategoriesList") or [], "source_ids": sub.get("SourceIdsList") or [],
+                "enabled": bool(sub.get("Enabled"))}
+
+
 def read_alarms(module, snap, topic_name, prefix):
     snap["sns_topic_arn"] = sns_api.find_topic(module.client("sns"), topic_name)
     snap["sns_topic_key"] = read_topic_key(module, snap["sns_topic_arn"]) if snap["sns_topic_arn"] else None
@@ -311,6 +322,7 @@ def snapshot(module):
     read_services(module, snap, params["ecs_cluster"], params["services"])
     read_edge(module, snap, params["load_balancer_name"])
     read_alarms(module, snap, params["sns_topic_name"], params["alarm_prefix"])
+    read_event_subscriptions(module, snap, params["name_prefix"])
     return snap
 
 

@@ -28,6 +28,12 @@ EXPECTED = {
                                         ("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
                                         ("aurora-cpu-high", "AWS/RDS", "CPUUtilization"))],
     "scaling": {"frontend": {"min": 2, "max": 4}, "backend": {"min": "2", "max": "4"}},
+    "rds_event_subscriptions": [
+        {"name": "p-e-db-cluster-events", "source_type": "db-cluster", "categories": ["failure", "maintenance"]},
+        {"name": "p-e-db-instance-events", "source_type": "db-instance", "categories": ["failure"]},
+        {"name": "p-e-db-parameter-group-events", "source_type": "db-parameter-group",
+         "categories": ["configuration change"]},
+    ],
 }
 
 
@@ -119,6 +125,14 @@ def good():
     snap["alarms"] = [dict(alarm, threshold=float(alarm["threshold"]), actions=[TOPIC])
                       for alarm in EXPECTED["alarms"]]
     snap["sns_topic_arn"] = TOPIC
+    snap["event_subscriptions"] = {
+        "p-e-db-cluster-events": {"topic_arn": TOPIC, "source_type": "db-cluster", "enabled": True,
+                                  "categories": ["failure", "maintenance", "notification"], "source_ids": ["p-e-db"]},
+        "p-e-db-instance-events": {"topic_arn": TOPIC, "source_type": "db-instance", "enabled": True,
+                                   "categories": ["failure"], "source_ids": ["p-e-db-1", "p-e-db-2"]},
+        "p-e-db-parameter-group-events": {"topic_arn": TOPIC, "source_type": "db-parameter-group", "enabled": True,
+                                          "categories": ["configuration change"], "source_ids": []},
+    }
     snap["sns_topic_key"] = {"id": KEY, "arn": KEY, "manager": "CUSTOMER", "state": "Enabled", "rotation": True}
     return snap
 
@@ -219,6 +233,20 @@ DRIFTS = [
     ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(rotation=False), "has automatic rotation off"),
     ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(state="PendingDeletion"),
      f"KMS key {KEY} of {TOPIC} is PendingDeletion"),
+    ("rds-event-subscriptions", lambda s: s["event_subscriptions"].pop("p-e-db-cluster-events"),
+     "RDS event subscription p-e-db-cluster-events (db-cluster) does not exist"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "enabled"], False),
+     "RDS event subscription p-e-db-instance-events is disabled"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "topic_arn"], "arn:other"),
+     f"p-e-db-instance-events notifies arn:other, not {TOPIC}"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-cluster-events", "categories"], ["failure"]),
+     "p-e-db-cluster-events lacks the categories maintenance"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "source_ids"], ["p-e-db-1"]),
+     "p-e-db-instance-events does not watch p-e-db-2"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-parameter-group-events", "source_ids"],
+                                     ["other-pg"]), "watches only other-pg, not every db-parameter-group"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-cluster-events", "source_type"], "db-instance"),
+     "p-e-db-cluster-events watches db-instance, not db-cluster"),
     ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-execution"][0].pop("Condition"),
      "p-e-execution trusts {'Service': 'ecs-tasks.amazonaws.com'} without aws:SourceAccount"),
     ("ecs-role-trust-scoped", _set(["role_trusts", "p-e-backend-task", 0, "Condition", "ArnLike", "aws:SourceArn"],
