@@ -23,6 +23,7 @@ ORDER = (
     "cloudmap-namespace",
     "ecs-cluster",
     "alarm",
+    "rds-event-subscription",  # before the topic it notifies
     "sns-topic",
     "kms-key",              # the alarm topic's key, once the topic is gone: aliases deleted, key scheduled for deletion
     "log-group",
@@ -60,6 +61,7 @@ LABELS = {
     "cloudmap-namespace": "Cloud Map namespace",
     "ecs-cluster": "ECS cluster",
     "alarm": "CloudWatch alarm",
+    "rds-event-subscription": "RDS event subscription",
     "sns-topic": "SNS topic",
     "kms-key": "KMS key",
     "log-group": "log group",
@@ -94,7 +96,7 @@ LABELS = {
 EXHAUSTIVE = frozenset((
     "autoscaling-target", "ecs-cluster", "cloudmap-namespace", "sns-topic", "iam-role", "web-acl",
     "load-balancer", "target-group", "certificate", "db-cluster", "db-subnet-group", "db-parameter-group",
-    "ecr-repository",
+    "ecr-repository", "rds-event-subscription",
 ))
 
 SNAPSHOT_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,254}$")
@@ -181,7 +183,7 @@ def classify_arn(arn):
     elif service == "rds":
         rtype, _sep, ident = resource.partition(":")
         kinds = {"cluster": "db-cluster", "db": "db-instance", "cluster-snapshot": "db-snapshot",
-                 "subgrp": "db-subnet-group", "cluster-pg": "db-parameter-group"}
+                 "subgrp": "db-subnet-group", "cluster-pg": "db-parameter-group", "es": "rds-event-subscription"}
         if rtype in kinds and ident:
             return (kinds[rtype], ident)
     elif service == "ecs":

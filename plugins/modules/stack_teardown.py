@@ -15,10 +15,11 @@ description:
     in it - and by containment (the subnets of the environment's VPC, the services of its ECS cluster, the
     records that point at its load balancer, ...).
   - Deletes them in the reverse order of the deploy - auto scaling, ECS services (scaled to 0, deleted, waited
-    for), task definitions, Cloud Map, the ECS cluster, alarms, the SNS topic, its KMS key (aliases deleted, the
-    key scheduled for deletion after 7 days), log groups, IAM roles, DNS records, the web ACL, the load balancer, target groups, the certificate, the Aurora instances and cluster, the DB
-    subnet and parameter groups, SSM parameters, ECR repositories, VPC endpoints, then the network - waiting,
-    bounded by I(wait_timeout), wherever AWS deletes asynchronously.
+    for), task definitions, Cloud Map, the ECS cluster, alarms, RDS event subscriptions, the SNS topic, its KMS
+    key (aliases deleted, the key scheduled for deletion after 7 days), log groups, IAM roles, DNS records, the
+    web ACL, the load balancer, target groups, the certificate, the Aurora instances and cluster, the DB subnet
+    and parameter groups, SSM parameters, ECR repositories, VPC endpoints, then the network - waiting, bounded
+    by I(wait_timeout), wherever AWS deletes asynchronously.
   - Refuses, before deleting anything, when the Aurora cluster or the load balancer has deletion protection on
     and I(lift_deletion_protection) is false.
   - With I(final_snapshot) the Aurora cluster is deleted with a final snapshot named
@@ -579,6 +580,12 @@ class StackTeardown(Plan):
         for name, alarm in sorted(cloudwatch.describe_alarms(c, f"{self.prefix}-").items()):
             if self.ours(tag_dict(cloudwatch.list_tags(c, alarm["AlarmArn"]))):
                 found.append(Resource("alarm", name))
+        c = self.client("rds")
+        for sub in rds.describe_event_subscriptions(c):
+            name = sub["CustSubscriptionId"]
+            tags = tag_dict(rds.list_tags(c, sub["EventSubscriptionArn"]))
+            if name.startswith(f"{self.prefix}-") and self.ours(tags):
+                found.append(Resource("rds-event-subscription", name))
         c = self.client("sns")
         for arn in sns.list_topic_arns(c):
             name = arn.rsplit(":", 1)[-1]
@@ -841,6 +848,12 @@ class StackTeardown(Plan):
                  self.client("cloudwatch"), [a.ident for a in alarms])
         for alarm in alarms:
             self.done(alarm)
+
+    def delete_rds_event_subscription(self, subscriptions):
+        for sub in subscriptions:
+            self.act(f"delete RDS event subscription {sub.name}", rds.delete_event_subscription, self.client("rds"),
+                     sub.ident)
+            self.done(sub)
 
     def delete_sns_topic(self, topics):
         for topic in topics:

@@ -43,9 +43,9 @@ def tagged(aws):
             cluster = arn.split(":service/", 1)[1].split("/")[0]
             if ecs.describe_services(cluster=cluster, services=[arn])["services"][0]["status"] == "INACTIVE":
                 continue
-        elif arn.startswith("arn:aws:kms:") and ":key/" in arn:
-            if aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion":
-                continue
+        elif arn.startswith("arn:aws:kms:") and ":key/" in arn and \
+                aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion":
+            continue
         live.append(arn)
     return live
 
@@ -85,6 +85,8 @@ def leftovers(aws):
             "DBClusterParameterGroups"] if not g["DBClusterParameterGroupName"].startswith("default.")],
         "ssm parameters": [p["Name"] for p in aws.client("ssm").describe_parameters(ParameterFilters=[
             {"Key": "Path", "Option": "Recursive", "Values": ["/solo-saving/local"]}])["Parameters"]],
+        "rds event subscriptions": [e["CustSubscriptionId"] for e in rds.describe_event_subscriptions()[
+            "EventSubscriptionsList"]],
         "kms aliases": [a["AliasName"] for a in aws.client("kms").list_aliases()["Aliases"]
                         if a["AliasName"].startswith(f"alias/{PREFIX}")],
         "kms keys": [m["KeyId"] for m in (aws.client("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"]
@@ -121,7 +123,9 @@ def test_teardown_removes_everything_a_rerun_changes_nothing_and_site_rebuilds(a
     assert records and writes(records) == []
     planned = report(plan)
     for label in ("ECS service frontend", "Aurora cluster solo-saving-local-db", "load balancer solo-saving-local-alb",
-                  "web ACL solo-saving-local-waf", "KMS key alias/solo-saving-local-alarms", "ECR repository solo-saving-local/backend",
+                  "web ACL solo-saving-local-waf", "KMS key alias/solo-saving-local-alarms",
+                  "RDS event subscription solo-saving-local-db-cluster-events",
+                  "ECR repository solo-saving-local/backend",
                   "SSM parameter /solo-saving/local/db_password", "VPC solo-saving-local-vpc",
                   "hosted zone solo-saving.test"):
         assert label in planned, planned

@@ -560,6 +560,12 @@ RESOURCES = {
                                                 if p.get("DBInstanceIdentifier") else STAR),
     "rds:DescribeDBSubnetGroups": lambda p, c, s: ([("subgrp", _rds("subgrp", p["DBSubnetGroupName"]))]
                                                    if p.get("DBSubnetGroupName") else STAR),
+    # Event subscriptions: every call names the subscription; a describe of all of them is authorized on "*".
+    **{f"rds:{a}": (lambda p, c, s: [("es", _rds("es", p["SubscriptionName"]))])
+       for a in ("AddSourceIdentifierToSubscription", "CreateEventSubscription", "DeleteEventSubscription",
+                 "ModifyEventSubscription", "RemoveSourceIdentifierFromSubscription")},
+    "rds:DescribeEventSubscriptions": lambda p, c, s: (
+        [("es", _rds("es", p["SubscriptionName"]))] if p.get("SubscriptionName") else []),
     "rds:ListTagsForResource": lambda p, c, s: [(_rds_arn_type(p["ResourceName"]), p["ResourceName"])],
     "rds:ModifyDBCluster": lambda p, c, s: [("cluster", _rds("cluster", p["DBClusterIdentifier"]))]
     + ([("cluster-pg", _rds("cluster-pg", p["DBClusterParameterGroupName"]))]
@@ -677,6 +683,7 @@ TAG_ON_CREATE = {
     "rds:CreateDBClusterParameterGroup": "rds:AddTagsToResource",
     "rds:CreateDBInstance": "rds:AddTagsToResource",
     "rds:CreateDBSubnetGroup": "rds:AddTagsToResource",
+    "rds:CreateEventSubscription": "rds:AddTagsToResource",
     "servicediscovery:CreatePrivateDnsNamespace": "servicediscovery:TagResource",
     "servicediscovery:CreateService": "servicediscovery:TagResource",
     "sns:CreateTopic": "sns:TagResource",

@@ -1,4 +1,4 @@
-"""rds_event_subscriptions: create, correct in place (modify, add/remove sources), purge, check mode (wrappers faked)."""
+"""rds_event_subscriptions: create, correct in place (modify, add/remove sources), purge, check mode."""
 
 from __future__ import annotations
 
