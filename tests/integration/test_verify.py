@@ -115,6 +115,22 @@ def remove_the_topic_encryption(aws):
     aws.client("sns").set_topic_attributes(TopicArn=TOPIC, AttributeName="KmsMasterKeyId", AttributeValue="")
 
 
+def delete_the_cluster_event_subscription(aws):
+    aws.client("rds").delete_event_subscription(SubscriptionName=f"{PREFIX}-db-cluster-events")
+
+
+def stop_watching_an_instance(aws):
+    rds = aws.client("rds")
+    sub = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-db-instance-events")["EventSubscriptionsList"][0]
+    rds.remove_source_identifier_from_subscription(SubscriptionName=f"{PREFIX}-db-instance-events",
+                                                   SourceIdentifier=sorted(sub["SourceIdsList"])[-1])
+
+
+def disable_the_parameter_group_event_subscription(aws):
+    aws.client("rds").modify_event_subscription(SubscriptionName=f"{PREFIX}-db-parameter-group-events",
+                                                Enabled=False)
+
+
 def scale_the_backend_beyond_its_maximum(aws):
     aws.client("ecs").update_service(cluster=PREFIX, service="backend", desiredCount=9)
 
@@ -139,6 +155,12 @@ DRIFTS = [
     (scale_the_backend_beyond_its_maximum, "desired-count-within-scaling-bounds",
      "backend has desired count 9, outside its scaling bounds [2, 4]"),
     (remove_the_topic_encryption, "alarm-topic-encrypted-cmk", f"{TOPIC} is not encrypted (no KmsMasterKeyId)"),
+    (delete_the_cluster_event_subscription, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-cluster-events (db-cluster) does not exist"),
+    (stop_watching_an_instance, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-instance-events does not watch {PREFIX}-db-"),
+    (disable_the_parameter_group_event_subscription, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-parameter-group-events is disabled"),
 ]
 
 
@@ -146,13 +168,14 @@ def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
     playbook("site.yml", check=True)
     for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
                    trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader,
-                   remove_the_topic_encryption):
+                   remove_the_topic_encryption, delete_the_cluster_event_subscription, stop_watching_an_instance,
+                   disable_the_parameter_group_event_subscription):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
-                 "aurora-auto-minor-upgrades", "alarm-topic-encrypted-cmk"):
+                 "aurora-auto-minor-upgrades", "alarm-topic-encrypted-cmk", "rds-event-subscriptions"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
@@ -162,6 +185,12 @@ def test_site_repairs_alarms_counts_trust_and_minor_upgrades(aws, playbook):
     assert backend["desiredCount"] == 4
     key = aws.client("kms").describe_key(KeyId=f"alias/{PREFIX}-alarms")["KeyMetadata"]["Arn"]
     assert aws.client("sns").get_topic_attributes(TopicArn=TOPIC)["Attributes"]["KmsMasterKeyId"] == key
+    # The subscriptions were corrected in place (the emulator has Modify/AddSourceIdentifier as AWS does).
+    subs = {s["CustSubscriptionId"]: s for s in aws.client("rds").describe_event_subscriptions()[
+        "EventSubscriptionsList"]}
+    assert all(s["Enabled"] and s["SnsTopicArn"] == TOPIC for s in subs.values()) and len(subs) == 4
+    assert len(subs[f"{PREFIX}-db-instance-events"]["SourceIdsList"]) == 2
+    assert subs[f"{PREFIX}-db-cluster-events"]["SourceIdsList"] == [f"{PREFIX}-db"]
 
 
 def test_verify_passes_then_names_each_drift(aws, playbook):
