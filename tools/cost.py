@@ -170,6 +170,11 @@ def estimate(view: dict, price_file: dict, overrides: dict | None = None) -> Est
 
     est.add("SSM Parameter Store", u["ssm_parameters"] * p["ssm_standard_parameter_month"],
             u["ssm_parameters"] * p["ssm_standard_parameter_month"], "standard parameters (free)")
+    # The alarm topic's customer key, unless the inventory brings its own; its requests (alarms and RDS events
+    # only) stay inside KMS's free 20,000 a month.
+    keys = 0 if view.get("services_alarm_sns_kms_key_id") else 1
+    est.add("KMS", keys * p["kms_key_month"], keys * p["kms_key_month"],
+            f"{keys} customer managed key (the alarm topic's)" if keys else "the inventory's own key (not counted)")
     ecr = u["ecr_storage_gb"] * p["ecr_storage_gb_month"]
     est.add("ECR", ecr, ecr, f"{u['ecr_storage_gb']} GB of images")
 

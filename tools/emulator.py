@@ -1,7 +1,8 @@
 """Start, stop and query the embedded local AWS emulator (moto server).
 
 The emulator is the project's default target: ``make up`` deploys to it and
-every test runs against it. It listens on 127.0.0.1 only.
+every test runs against it. It listens on 127.0.0.1 only. It is moto's server with
+the calls the stack makes that moto lacks (tools/moto_extensions.py).
 
 Usage: python -m tools.emulator {start|stop|status|reset|url}
 
@@ -69,9 +70,9 @@ def is_up(port: int, timeout: float = 2.0) -> bool:
         return False
 
 
-def moto_executable() -> str:
-    candidate = Path(sys.executable).with_name("moto_server")
-    return str(candidate) if candidate.exists() else "moto_server"
+def moto_command() -> list[str]:
+    """moto's server with the calls the project adds to it (tools/moto_extensions.py)."""
+    return [sys.executable, "-m", "tools.moto_extensions"]
 
 
 def emulator_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,7 +89,7 @@ def spawn(port: int, log_path: Path, extra_env: dict[str, str] | None = None,
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [moto_executable(), "-H", HOST, "-p", str(port)],
+            [*moto_command(), "-H", HOST, "-p", str(port)], cwd=ROOT,
             stdout=log, stderr=subprocess.STDOUT, env=emulator_env(extra_env),
             start_new_session=True,
         )

@@ -559,8 +559,9 @@ def serve(port: int, profile: str, scale: float, refuse: bool, strict: dict | No
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
-    from tools import strict_aws
+    from tools import moto_extensions, strict_aws
 
+    moto_extensions.install()
     # AWS names ECS's service-linked role AWSServiceRoleForECS; moto spells it "...Forecs".
     iam_models.SERVICE_NAME_CONVERSION.setdefault("ecs", "ECS")
     os.environ.setdefault("MOTO_PORT", str(port))

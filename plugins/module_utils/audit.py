@@ -53,6 +53,10 @@ def empty_snapshot():
         "alarms": [],              # [{name, namespace, metric, statistic, threshold, comparison, period,
                                    #   evaluation_periods, actions}]
         "sns_topic_arn": None,
+        "event_subscriptions": {},  # RDS event subscriptions of the stack: {name: {topic_arn, source_type, categories,
+                                    #                                              source_ids, enabled}}
+        "sns_topic_key": None,     # the topic's KmsMasterKeyId: {id, arn, manager, state, rotation}; None: none;
+                                   # {id} alone when KMS does not know the key
     }
 
 
@@ -523,6 +527,72 @@ def alarms_to_sns(snapshot, expected):
     return findings
 
 
+def alarm_topic_encrypted_cmk(snapshot, expected):
+    """The alarm topic is encrypted with an enabled customer key whose material rotates (FSBP SNS.1).
+
+    The AWS-managed key alias/aws/sns would do for SNS.1, but CloudWatch cannot publish to a topic it encrypts.
+    """
+    topic = snapshot["sns_topic_arn"]
+    if not topic:
+        return []  # alarms-notify-sns names the missing topic
+    key = snapshot.get("sns_topic_key")
+    if not key:
+        return [_finding(topic, f"{topic} is not encrypted (no KmsMasterKeyId); the services role sets its customer "
+                                "key")]
+    label = key.get("arn") or key["id"]
+    if not key.get("arn"):
+        return [_finding(topic, f"{topic} is encrypted with KMS key {label}, which does not exist")]
+    if key.get("manager") != "CUSTOMER":
+        return [_finding(topic, f"{topic} is encrypted with the AWS-managed key {label}; CloudWatch cannot publish "
+                                "to it: use a customer key")]
+    findings = []
+    if key.get("state") != "Enabled":
+        findings.append(_finding(label, f"KMS key {label} of {topic} is {key.get('state')}"))
+    if not key.get("rotation"):
+        findings.append(_finding(label, f"KMS key {label} of {topic} has automatic rotation off"))
+    return findings
+
+
+def rds_event_subscriptions(snapshot, expected):
+    """RDS sends the events of the cluster, its instances and the parameter and security groups to the alarm
+    topic (FSBP RDS.19-22): each subscription exists, is enabled, notifies the topic, has its categories and
+    watches the stack's cluster and every instance of it (the other types: every source of the type)."""
+    topic = snapshot["sns_topic_arn"]
+    found = snapshot.get("event_subscriptions") or {}
+    stack_sources = {"db-cluster": [snapshot["db_cluster"]["id"]] if snapshot.get("db_cluster") else [],
+                     "db-instance": [i["id"] for i in snapshot.get("db_instances") or []]}
+    findings = []
+    for want in expected.get("rds_event_subscriptions") or []:
+        name, source_type = want["name"], want["source_type"]
+        sub = found.get(name)
+        if sub is None:
+            findings.append(_finding(name, f"RDS event subscription {name} ({source_type}) does not exist"))
+            continue
+        if not sub.get("enabled"):
+            findings.append(_finding(name, f"RDS event subscription {name} is disabled"))
+        if topic and sub.get("topic_arn") != topic:
+            findings.append(_finding(name, f"RDS event subscription {name} notifies {sub.get('topic_arn')}, not "
+                                           f"{topic}"))
+        if sub.get("source_type") != source_type:
+            findings.append(_finding(name, f"RDS event subscription {name} watches {sub.get('source_type')}, not "
+                                           f"{source_type}"))
+            continue
+        missing = sorted(set(want["categories"]) - set(sub.get("categories") or []))
+        if missing and sub.get("categories"):  # no category at all means every category
+            findings.append(_finding(name, f"RDS event subscription {name} lacks the categories "
+                                           f"{', '.join(missing)}"))
+        ids = set(sub.get("source_ids") or [])
+        if source_type in stack_sources:
+            unwatched = sorted(set(stack_sources[source_type]) - ids) if ids else []
+            if unwatched:
+                findings.append(_finding(name, f"RDS event subscription {name} does not watch "
+                                               f"{', '.join(unwatched)}"))
+        elif ids:
+            findings.append(_finding(name, f"RDS event subscription {name} watches only {', '.join(sorted(ids))}, "
+                                           f"not every {source_type}"))
+    return findings
+
+
 _ALARM_SETTINGS = ("namespace", "metric", "statistic", "threshold", "comparison", "period", "evaluation_periods")
 
 
@@ -583,6 +653,8 @@ RULES = {
     "execution-role-least-privilege": execution_role_scope,
     "ecs-role-trust-scoped": ecs_role_trust_scoped,
     "alarms-notify-sns": alarms_to_sns,
+    "alarm-topic-encrypted-cmk": alarm_topic_encrypted_cmk,
+    "rds-event-subscriptions": rds_event_subscriptions,
     "desired-count-within-scaling-bounds": desired_counts_within_bounds,
 }
 

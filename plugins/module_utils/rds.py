@@ -55,6 +55,50 @@ def modify_db_cluster(client, identifier, **changes):
     return client.modify_db_cluster(DBClusterIdentifier=identifier, **changes)["DBCluster"]
 
 
+# -- event subscriptions ------------------------------------------------------
+SUBSCRIPTION_NOT_FOUND = ["SubscriptionNotFound"]
+# A topic just created, or whose policy just changed, can be unknown to RDS for a moment (SNSNoAuthorization,
+# SNSTopicArnNotFound: Amazon RDS API Reference, CreateEventSubscription errors); a source just created too.
+SUBSCRIPTION_RETRY_CODES = ["SNSTopicArnNotFound", "SNSNoAuthorization", "SourceNotFound"]
+
+
+@aws_call("describe the RDS event subscriptions")
+def describe_event_subscriptions(client):
+    """Every event subscription of the region (the stack's are found by their names)."""
+    return _paginate(client, "describe_event_subscriptions", "EventSubscriptionsList")
+
+
+@aws_call("create an RDS event subscription", retry_codes=SUBSCRIPTION_RETRY_CODES)
+def create_event_subscription(client, name, topic_arn, source_type, categories, source_ids, tags):
+    params = dict(SubscriptionName=name, SnsTopicArn=topic_arn, SourceType=source_type,
+                  EventCategories=list(categories), Enabled=True, Tags=tags)
+    if source_ids:
+        params["SourceIds"] = list(source_ids)
+    return client.create_event_subscription(**params)["EventSubscription"]
+
+
+@aws_call("modify an RDS event subscription", retry_codes=SUBSCRIPTION_RETRY_CODES)
+def modify_event_subscription(client, name, **changes):
+    """Changes: SnsTopicArn, SourceType, EventCategories, Enabled (the source ids have their own calls)."""
+    return client.modify_event_subscription(SubscriptionName=name, **changes)["EventSubscription"]
+
+
+@aws_call("add a source to an RDS event subscription", retry_codes=SUBSCRIPTION_RETRY_CODES)
+def add_source_identifier(client, name, source_id):
+    client.add_source_identifier_to_subscription(SubscriptionName=name, SourceIdentifier=source_id)
+
+
+@aws_call("remove a source from an RDS event subscription", not_found=SUBSCRIPTION_NOT_FOUND)
+def remove_source_identifier(client, name, source_id):
+    client.remove_source_identifier_from_subscription(SubscriptionName=name, SourceIdentifier=source_id)
+
+
+@aws_call("delete an RDS event subscription", not_found=SUBSCRIPTION_NOT_FOUND,
+          retry_codes=["InvalidEventSubscriptionState"])
+def delete_event_subscription(client, name):
+    client.delete_event_subscription(SubscriptionName=name)
+
+
 # -- subnet groups -----------------------------------------------------------
 @aws_call("describe the DB subnet group", not_found=["DBSubnetGroupNotFoundFault"])
 def describe_db_subnet_group(client, name):

@@ -23,8 +23,10 @@ ORDER = (
     "cloudmap-namespace",
     "ecs-cluster",
     "alarm",
+    "rds-event-subscription",  # before the topic it notifies
     "sns-topic",
     "flow-log",             # stops writing before its log group and delivery role go
+    "kms-key",              # the alarm topic's key, once the topic is gone: aliases deleted, key scheduled for deletion
     "log-group",
     "iam-role",
     "dns-record",           # the alias to the ALB and the certificate's validation records
@@ -60,8 +62,10 @@ LABELS = {
     "cloudmap-namespace": "Cloud Map namespace",
     "ecs-cluster": "ECS cluster",
     "alarm": "CloudWatch alarm",
+    "rds-event-subscription": "RDS event subscription",
     "sns-topic": "SNS topic",
     "flow-log": "VPC flow log",
+    "kms-key": "KMS key",
     "log-group": "log group",
     "db-log-group": "log group",
     "iam-role": "IAM role",
@@ -94,7 +98,7 @@ LABELS = {
 EXHAUSTIVE = frozenset((
     "autoscaling-target", "ecs-cluster", "cloudmap-namespace", "sns-topic", "iam-role", "web-acl",
     "load-balancer", "target-group", "certificate", "db-cluster", "db-subnet-group", "db-parameter-group",
-    "ecr-repository",
+    "ecr-repository", "rds-event-subscription",
 ))
 
 SNAPSHOT_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,254}$")
@@ -182,7 +186,7 @@ def classify_arn(arn):
     elif service == "rds":
         rtype, _sep, ident = resource.partition(":")
         kinds = {"cluster": "db-cluster", "db": "db-instance", "cluster-snapshot": "db-snapshot",
-                 "subgrp": "db-subnet-group", "cluster-pg": "db-parameter-group"}
+                 "subgrp": "db-subnet-group", "cluster-pg": "db-parameter-group", "es": "rds-event-subscription"}
         if rtype in kinds and ident:
             return (kinds[rtype], ident)
     elif service == "ecs":
@@ -208,6 +212,8 @@ def classify_arn(arn):
         return ("ssm-parameter", _ssm_name(rest))
     elif service == "sns" and "/" not in resource:
         return ("sns-topic", arn)
+    elif service == "kms" and head == "key" and rest:
+        return ("kms-key", rest)
     elif service == "cloudwatch" and resource.startswith("alarm:"):
         return ("alarm", resource[len("alarm:"):])
     elif service == "ecr" and head == "repository" and rest:

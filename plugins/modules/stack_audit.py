@@ -126,6 +126,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import ec2 as ec
 from ansible_collections.solo_saving.infra.plugins.module_utils import ecs as ecs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import elbv2 as elb_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import iam as iam_api
+from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
@@ -295,8 +296,35 @@ def read_edge(module, snap, lb_name):
         snap["web_acl"] = {"name": acl["Name"], "arn": acl["ARN"], "rules": acl.get("Rules", [])}
 
 
+def read_topic_key(module, topic_arn):
+    """The alarm topic's KMS key as the audit sees it (see audit.empty_snapshot), or None when unencrypted."""
+    attributes = sns_api.get_topic_attributes(module.client("sns"), topic_arn) or {}
+    key_id = attributes.get("KmsMasterKeyId")
+    if not key_id:
+        return None
+    kms = module.client("kms")
+    metadata = kms_api.describe_key(kms, key_id)
+    if metadata is None:
+        return {"id": key_id}
+    rotation = metadata.get("KeyManager") == "CUSTOMER" and kms_api.get_key_rotation_status(kms, metadata["KeyId"])
+    return {"id": key_id, "arn": metadata["Arn"], "manager": metadata.get("KeyManager"),
+            "state": metadata.get("KeyState"), "rotation": rotation}
+
+
+def read_event_subscriptions(module, snap, prefix):
+    """The RDS event subscriptions whose names start with the stack's prefix."""
+    for sub in rds_api.describe_event_subscriptions(module.client("rds")):
+        name = sub["CustSubscriptionId"]
+        if name.startswith(f"{prefix}-"):
+            snap["event_subscriptions"][name] = {
+                "topic_arn": sub.get("SnsTopicArn"), "source_type": sub.get("SourceType"),
+                "categories": sub.get("EventCategoriesList") or [], "source_ids": sub.get("SourceIdsList") or [],
+                "enabled": bool(sub.get("Enabled"))}
+
+
 def read_alarms(module, snap, topic_name, prefix):
     snap["sns_topic_arn"] = sns_api.find_topic(module.client("sns"), topic_name)
+    snap["sns_topic_key"] = read_topic_key(module, snap["sns_topic_arn"]) if snap["sns_topic_arn"] else None
     alarms = cw_api.describe_alarms(module.client("cloudwatch"), prefix)
     snap["alarms"] = [{"name": name, "namespace": a.get("Namespace"), "actions": a.get("AlarmActions", []),
                        "metric": a.get("MetricName"), "statistic": a.get("Statistic"),
@@ -314,6 +342,7 @@ def snapshot(module):
     read_services(module, snap, params["ecs_cluster"], params["services"])
     read_edge(module, snap, params["load_balancer_name"])
     read_alarms(module, snap, params["sns_topic_name"], params["alarm_prefix"])
+    read_event_subscriptions(module, snap, params["name_prefix"])
     return snap
 
 

@@ -15,10 +15,11 @@ description:
     in it - and by containment (the subnets of the environment's VPC, the services of its ECS cluster, the
     records that point at its load balancer, ...).
   - Deletes them in the reverse order of the deploy - auto scaling, ECS services (scaled to 0, deleted, waited
-    for), task definitions, Cloud Map, the ECS cluster, alarms, the SNS topic, log groups, IAM roles, DNS records,
-    the web ACL, the load balancer, target groups, the certificate, the Aurora instances and cluster, the DB
-    subnet and parameter groups, SSM parameters, ECR repositories, VPC endpoints, then the network - waiting,
-    bounded by I(wait_timeout), wherever AWS deletes asynchronously.
+    for), task definitions, Cloud Map, the ECS cluster, alarms, RDS event subscriptions, the SNS topic, its KMS
+    key (aliases deleted, the key scheduled for deletion after 7 days), log groups, IAM roles, DNS records, the
+    web ACL, the load balancer, target groups, the certificate, the Aurora instances and cluster, the DB subnet
+    and parameter groups, SSM parameters, ECR repositories, VPC endpoints, then the network - waiting, bounded
+    by I(wait_timeout), wherever AWS deletes asynchronously.
   - Refuses, before deleting anything, when the Aurora cluster or the load balancer has deletion protection on
     and I(lift_deletion_protection) is false.
   - With I(final_snapshot) the Aurora cluster is deleted with a final snapshot named
@@ -163,6 +164,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import (
     ecs,
     elbv2,
     iam,
+    kms,
     logs,
     rds,
     route53,
@@ -581,12 +583,39 @@ class StackTeardown(Plan):
         for name, alarm in sorted(cloudwatch.describe_alarms(c, f"{self.prefix}-").items()):
             if self.ours(tag_dict(cloudwatch.list_tags(c, alarm["AlarmArn"]))):
                 found.append(Resource("alarm", name))
+        c = self.client("rds")
+        for sub in rds.describe_event_subscriptions(c):
+            name = sub["CustSubscriptionId"]
+            tags = tag_dict(rds.list_tags(c, sub["EventSubscriptionArn"]))
+            if name.startswith(f"{self.prefix}-") and self.ours(tags):
+                found.append(Resource("rds-event-subscription", name))
         c = self.client("sns")
         for arn in sns.list_topic_arns(c):
             name = arn.rsplit(":", 1)[-1]
             if name.startswith(self.prefix) and self.ours(tag_dict(sns.list_tags(c, arn))):
                 found.append(Resource("sns-topic", arn, name))
+        c = self.client("kms")
+        aliases = {}
+        for alias in kms.list_aliases(c, f"alias/{self.prefix}-"):
+            aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+        for key_id, names in sorted(aliases.items()):
+            key = self._kms_key(key_id, names)
+            if key is not None and self.ours(key.data["tags"]):
+                found.append(key)
         return found
+
+    def _kms_key(self, key_id, aliases=None):
+        """A customer key still usable (a key pending deletion counts as gone: AWS deletes it after its window)."""
+        c = self.client("kms")
+        metadata = kms.describe_key(c, key_id)
+        if metadata is None or metadata.get("KeyManager") != "CUSTOMER" or \
+                metadata.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
+            return None
+        if aliases is None:
+            aliases = [a["AliasName"] for a in kms.list_aliases(c, "alias/") if a["TargetKeyId"] == metadata["KeyId"]]
+        tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(c, metadata["KeyId"])}
+        return Resource("kms-key", metadata["KeyId"], ", ".join(sorted(aliases)) or metadata["KeyId"],
+                        data={"aliases": sorted(aliases), "tags": tags})
 
     def discover_iam(self):
         c = self.client("iam")
@@ -640,6 +669,8 @@ class StackTeardown(Plan):
             return Resource(kind, ident) if ident in logs.describe_log_groups(self.client("logs"), ident) else None
         if kind == "ssm-parameter":
             return Resource(kind, ident) if ident in ssm.describe_parameters(self.client("ssm"), [ident]) else None
+        if kind == "kms-key":
+            return self._kms_key(ident)
         if kind == "alarm":
             alarms = cloudwatch.describe_alarms(self.client("cloudwatch"), ident)
             return Resource(kind, ident) if ident in alarms else None
@@ -823,11 +854,27 @@ class StackTeardown(Plan):
         for alarm in alarms:
             self.done(alarm)
 
+    def delete_rds_event_subscription(self, subscriptions):
+        for sub in subscriptions:
+            self.act(f"delete RDS event subscription {sub.name}", rds.delete_event_subscription, self.client("rds"),
+                     sub.ident)
+            self.done(sub)
+
     def delete_sns_topic(self, topics):
         for topic in topics:
             self.act(f"delete SNS topic {topic.name} and its subscriptions", sns.delete_topic, self.client("sns"),
                      topic.ident)
             self.done(topic)
+
+    def delete_kms_key(self, keys):
+        # AWS never deletes a key at once: it is unusable from now on and deleted after the shortest window.
+        c = self.client("kms")
+        for key in keys:
+            for alias in key.data.get("aliases", []):
+                self.act(f"delete KMS alias {alias}", kms.delete_alias, c, alias)
+            self.act(f"schedule the deletion of KMS key {key.ident} in {kms.MIN_PENDING_WINDOW_DAYS} days",
+                     kms.schedule_key_deletion, c, key.ident)
+            self.done(key)
 
     def delete_log_group(self, groups):
         for group in groups:

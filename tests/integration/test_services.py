@@ -142,6 +142,30 @@ def assert_acceptance(aws):
     topic = f"arn:aws:sns:ap-northeast-1:123456789012:{PREFIX}-alarms"
     assert len(ours) == 10 and all(a["AlarmActions"] == [topic] for a in ours)
     assert {a["Namespace"] for a in ours} == {"AWS/ECS", "AWS/ApplicationELB", "AWS/RDS"}
+    # The topic is encrypted with the stack's customer key (FSBP SNS.1): rotation on, CloudWatch and RDS events
+    # may use it for this account only.
+    kms = aws.client("kms")
+    key_id = aws.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"]
+    key = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and key["Arn"] == key_id
+    assert kms.describe_key(KeyId=f"alias/{PREFIX}-alarms")["KeyMetadata"]["Arn"] == key_id
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    services = next(s for s in policy["Statement"] if "Service" in s["Principal"])
+    assert sorted(services["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]
+    assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # RDS sends the events of the cluster, its instances and the parameter and security groups to the topic.
+    rds = aws.client("rds")
+    subs = {s["CustSubscriptionId"]: s for s in rds.describe_event_subscriptions()["EventSubscriptionsList"]}
+    assert sorted(subs) == [f"{PREFIX}-db-{kind}-events" for kind in
+                            ("cluster", "instance", "parameter-group", "security-group")]
+    assert all(s["SnsTopicArn"] == topic and s["Enabled"] for s in subs.values())
+    assert subs[f"{PREFIX}-db-cluster-events"]["SourceIdsList"] == [f"{PREFIX}-db"]
+    members = rds.describe_db_clusters(DBClusterIdentifier=f"{PREFIX}-db")["DBClusters"][0]["DBClusterMembers"]
+    assert sorted(subs[f"{PREFIX}-db-instance-events"]["SourceIdsList"]) == \
+        sorted(m["DBInstanceIdentifier"] for m in members)
+    assert {"failure", "maintenance"} <= set(subs[f"{PREFIX}-db-cluster-events"]["EventCategoriesList"])
+    assert subs[f"{PREFIX}-db-parameter-group-events"]["SourceIdsList"] == []
 
     # The execution roles: no wildcard action, SSM scoped to this environment's path.
     iam = aws.client("iam")

@@ -27,7 +27,8 @@ def tagged(aws):
     """ARNs of everything tagged for the local environment (the Resource Groups Tagging API).
 
     ECS keeps deleted clusters and services as INACTIVE for a while (AWS documents it, the emulator keeps them
-    for good), and the tag index lists them: those are gone.
+    for good), and the tag index lists them: those are gone. So is a KMS key pending deletion (AWS deletes it
+    after its waiting period, at least 7 days; it can no longer be used).
     """
     arns = []
     for page in aws.client("resourcegroupstaggingapi").get_paginator("get_resources").paginate(TagFilters=ENV_FILTER):
@@ -42,6 +43,9 @@ def tagged(aws):
             cluster = arn.split(":service/", 1)[1].split("/")[0]
             if ecs.describe_services(cluster=cluster, services=[arn])["services"][0]["status"] == "INACTIVE":
                 continue
+        elif arn.startswith("arn:aws:kms:") and ":key/" in arn and \
+                aws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion":
+            continue
         live.append(arn)
     return live
 
@@ -81,6 +85,13 @@ def leftovers(aws):
             "DBClusterParameterGroups"] if not g["DBClusterParameterGroupName"].startswith("default.")],
         "ssm parameters": [p["Name"] for p in aws.client("ssm").describe_parameters(ParameterFilters=[
             {"Key": "Path", "Option": "Recursive", "Values": ["/solo-saving/local"]}])["Parameters"]],
+        "rds event subscriptions": [e["CustSubscriptionId"] for e in rds.describe_event_subscriptions()[
+            "EventSubscriptionsList"]],
+        "kms aliases": [a["AliasName"] for a in aws.client("kms").list_aliases()["Aliases"]
+                        if a["AliasName"].startswith(f"alias/{PREFIX}")],
+        "kms keys": [m["KeyId"] for m in (aws.client("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+                                          for k in aws.client("kms").list_keys()["Keys"])
+                     if m["KeyManager"] == "CUSTOMER" and m["KeyState"] != "PendingDeletion"],
         "ecr repositories": [r["repositoryName"] for r in aws.client("ecr").describe_repositories()["repositories"]],
     }
     return {kind: items for kind, items in found.items() if items}
@@ -112,7 +123,9 @@ def test_teardown_removes_everything_a_rerun_changes_nothing_and_site_rebuilds(a
     assert records and writes(records) == []
     planned = report(plan)
     for label in ("ECS service frontend", "Aurora cluster solo-saving-local-db", "load balancer solo-saving-local-alb",
-                  "web ACL solo-saving-local-waf", "ECR repository solo-saving-local/backend",
+                  "web ACL solo-saving-local-waf", "KMS key alias/solo-saving-local-alarms",
+                  "RDS event subscription solo-saving-local-db-cluster-events",
+                  "ECR repository solo-saving-local/backend",
                   "SSM parameter /solo-saving/local/db_password", "VPC solo-saving-local-vpc",
                   "hosted zone solo-saving.test"):
         assert label in planned, planned

@@ -11,6 +11,7 @@ from tests.support.aws import is_write, request_action
 
 pytestmark = pytest.mark.slow
 PREFIX = "solo-saving-local"
+TOPIC = f"arn:aws:sns:ap-northeast-1:123456789012:{PREFIX}-alarms"
 
 
 def _sg(ec2, name):
@@ -125,6 +126,24 @@ def open_the_default_security_group(aws):
                                                   {"Name": "group-name", "Values": ["default"]}])
     ec2.authorize_security_group_ingress(GroupId=group["SecurityGroups"][0]["GroupId"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+def remove_the_topic_encryption(aws):
+    aws.client("sns").set_topic_attributes(TopicArn=TOPIC, AttributeName="KmsMasterKeyId", AttributeValue="")
+
+
+def delete_the_cluster_event_subscription(aws):
+    aws.client("rds").delete_event_subscription(SubscriptionName=f"{PREFIX}-db-cluster-events")
+
+
+def stop_watching_an_instance(aws):
+    rds = aws.client("rds")
+    sub = rds.describe_event_subscriptions(SubscriptionName=f"{PREFIX}-db-instance-events")["EventSubscriptionsList"][0]
+    rds.remove_source_identifier_from_subscription(SubscriptionName=f"{PREFIX}-db-instance-events",
+                                                   SourceIdentifier=sorted(sub["SourceIdsList"])[-1])
+
+
+def disable_the_parameter_group_event_subscription(aws):
+    aws.client("rds").modify_event_subscription(SubscriptionName=f"{PREFIX}-db-parameter-group-events",
+                                                Enabled=False)
 
 
 def scale_the_backend_beyond_its_maximum(aws):
@@ -154,6 +173,13 @@ DRIFTS = [
      "endpoint ssm lets any principal reach any resource"),
     (open_the_default_security_group, "default-security-group-closed",
      "the VPC's default security group has ingress rules (tcp/22 from 0.0.0.0/0)"),
+    (remove_the_topic_encryption, "alarm-topic-encrypted-cmk", f"{TOPIC} is not encrypted (no KmsMasterKeyId)"),
+    (delete_the_cluster_event_subscription, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-cluster-events (db-cluster) does not exist"),
+    (stop_watching_an_instance, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-instance-events does not watch {PREFIX}-db-"),
+    (disable_the_parameter_group_event_subscription, "rds-event-subscriptions",
+     f"RDS event subscription {PREFIX}-db-parameter-group-events is disabled"),
 ]
 
 
@@ -161,13 +187,16 @@ def test_site_repairs_what_verify_names(aws, playbook):
     playbook("site.yml", check=True)
     for inject in (delete_an_alarm, raise_an_alarm_threshold, scale_the_backend_beyond_its_maximum,
                    trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader,
-                   open_the_ssm_endpoint_to_anyone, open_the_default_security_group):
+                   open_the_ssm_endpoint_to_anyone, open_the_default_security_group,
+                   remove_the_topic_encryption, delete_the_cluster_event_subscription, stop_watching_an_instance,
+                   disable_the_parameter_group_event_subscription):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
-                 "aurora-auto-minor-upgrades", "vpc-endpoint-policies-perimeter", "default-security-group-closed"):
+                 "aurora-auto-minor-upgrades", "vpc-endpoint-policies-perimeter", "default-security-group-closed",
+                 "alarm-topic-encrypted-cmk", "rds-event-subscriptions"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
@@ -175,6 +204,14 @@ def test_site_repairs_what_verify_names(aws, playbook):
     assert f"{len(audit.RULES)} rules hold" in repaired.stdout
     backend = aws.client("ecs").describe_services(cluster=PREFIX, services=["backend"])["services"][0]
     assert backend["desiredCount"] == 4
+    key = aws.client("kms").describe_key(KeyId=f"alias/{PREFIX}-alarms")["KeyMetadata"]["Arn"]
+    assert aws.client("sns").get_topic_attributes(TopicArn=TOPIC)["Attributes"]["KmsMasterKeyId"] == key
+    # The subscriptions were corrected in place (the emulator has Modify/AddSourceIdentifier as AWS does).
+    subs = {s["CustSubscriptionId"]: s for s in aws.client("rds").describe_event_subscriptions()[
+        "EventSubscriptionsList"]}
+    assert all(s["Enabled"] and s["SnsTopicArn"] == TOPIC for s in subs.values()) and len(subs) == 4
+    assert len(subs[f"{PREFIX}-db-instance-events"]["SourceIdsList"]) == 2
+    assert subs[f"{PREFIX}-db-cluster-events"]["SourceIdsList"] == [f"{PREFIX}-db"]
 
 
 def test_verify_passes_then_names_each_drift(aws, playbook):

@@ -211,6 +211,7 @@ class TagIndex:
     role_boundary: dict[str, str] = field(default_factory=dict)
     task_definition_roles: dict[str, list[str]] = field(default_factory=dict)
     parameter_key: dict[str, str] = field(default_factory=dict)
+    key_of_alias: dict[str, str] = field(default_factory=dict)
 
     def read(self, client) -> None:
         """Add what the emulator holds now (``client(service)`` gives a boto3 client)."""
@@ -239,6 +240,13 @@ class TagIndex:
         for arn in arns:
             tags = sd.list_tags_for_resource(ResourceARN=arn).get("Tags", [])
             self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in tags})
+        kms = client("kms")  # the emulator's tagging API does not list KMS keys (AWS's does)
+        for key in kms.list_keys()["Keys"]:
+            tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+            self.tags.setdefault(key["KeyArn"], {}).update({t["TagKey"]: t["TagValue"] for t in tags})
+        for alias in kms.list_aliases()["Aliases"]:
+            if alias.get("TargetKeyId"):
+                self.key_of_alias[alias["AliasName"]] = sar_arn("kms", "key", alias["TargetKeyId"])
         iam = client("iam")
         for role in iam.list_roles()["Roles"]:
             boundary = iam.get_role(RoleName=role["RoleName"])["Role"].get("PermissionsBoundary")
@@ -272,8 +280,8 @@ def request_tags(call: Call) -> dict[str, str] | None:
             return {str(k): str(v) for k, v in value.items()}
         if isinstance(value, list):
             for tag in value:
-                key = tag.get("Key", tag.get("key"))
-                found[key] = str(tag.get("Value", tag.get("value", "")))
+                key = tag.get("Key", tag.get("key", tag.get("TagKey")))
+                found[key] = str(tag.get("Value", tag.get("value", tag.get("TagValue", ""))))
             return found
     return None
 
@@ -494,8 +502,15 @@ RESOURCES = {
     "iam:GetPolicy": lambda p, c, s: [("policy", p["PolicyArn"])],
     "iam:GetPolicyVersion": lambda p, c, s: [("policy", p["PolicyArn"])],
     # KMS
-    **{f"kms:{a}": (lambda p, c, s: [("key", p["KeyId"])])
-       for a in ("CreateGrant", "Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey")},
+    **{f"kms:{a}": (lambda p, c, s: [("key", _kms_key(p["KeyId"], s))])
+       for a in ("CreateGrant", "Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey", "EnableKeyRotation",
+                 "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "PutKeyPolicy", "ScheduleKeyDeletion",
+                 "TagResource", "UntagResource", "UpdateKeyDescription")},
+    # An alias is authorized on the alias and on its key: the key it names (CreateAlias, UpdateAlias), or the one
+    # it named before the call (DeleteAlias).
+    **{f"kms:{a}": (lambda p, c, s: [("alias", sar_arn("kms", "alias", p["AliasName"].removeprefix("alias/"))),
+                                     ("key", _kms_key(p.get("TargetKeyId") or p["AliasName"], s))])
+       for a in ("CreateAlias", "DeleteAlias", "UpdateAlias")},
     # CloudWatch Logs
     **{f"logs:{a}": (lambda p, c, s: [("log-group", sar_arn("logs", "log-group", p["logGroupName"]))])
        for a in ("AssociateKmsKey", "CreateLogGroup", "DeleteLogGroup", "DeleteRetentionPolicy", "DisassociateKmsKey",
@@ -549,6 +564,12 @@ RESOURCES = {
                                                 if p.get("DBInstanceIdentifier") else STAR),
     "rds:DescribeDBSubnetGroups": lambda p, c, s: ([("subgrp", _rds("subgrp", p["DBSubnetGroupName"]))]
                                                    if p.get("DBSubnetGroupName") else STAR),
+    # Event subscriptions: every call names the subscription; a describe of all of them is authorized on "*".
+    **{f"rds:{a}": (lambda p, c, s: [("es", _rds("es", p["SubscriptionName"]))])
+       for a in ("AddSourceIdentifierToSubscription", "CreateEventSubscription", "DeleteEventSubscription",
+                 "ModifyEventSubscription", "RemoveSourceIdentifierFromSubscription")},
+    "rds:DescribeEventSubscriptions": lambda p, c, s: (
+        [("es", _rds("es", p["SubscriptionName"]))] if p.get("SubscriptionName") else []),
     "rds:ListTagsForResource": lambda p, c, s: [(_rds_arn_type(p["ResourceName"]), p["ResourceName"])],
     "rds:ModifyDBCluster": lambda p, c, s: [("cluster", _rds("cluster", p["DBClusterIdentifier"]))]
     + ([("cluster-pg", _rds("cluster-pg", p["DBClusterParameterGroupName"]))]
@@ -666,6 +687,7 @@ TAG_ON_CREATE = {
     "rds:CreateDBClusterParameterGroup": "rds:AddTagsToResource",
     "rds:CreateDBInstance": "rds:AddTagsToResource",
     "rds:CreateDBSubnetGroup": "rds:AddTagsToResource",
+    "rds:CreateEventSubscription": "rds:AddTagsToResource",
     "servicediscovery:CreatePrivateDnsNamespace": "servicediscovery:TagResource",
     "servicediscovery:CreateService": "servicediscovery:TagResource",
     "sns:CreateTopic": "sns:TagResource",
@@ -673,6 +695,7 @@ TAG_ON_CREATE = {
     "wafv2:CreateWebACL": "wafv2:TagResource",
     "application-autoscaling:RegisterScalableTarget": "application-autoscaling:TagResource",
     "cloudwatch:PutMetricAlarm": "cloudwatch:TagResource",
+    "kms:CreateKey": "kms:TagResource",  # KMS Developer Guide, CreateKey: Tags needs kms:TagResource
 }
 # Service-linked roles a call creates on its first use in an account.
 LINKED_ROLE_ON_FIRST_USE = {
@@ -716,13 +739,24 @@ def _customer_key(key_id: str | None) -> str | None:
     return sar_arn("kms", "key", key_id.removeprefix("alias/"))
 
 
+def _kms_key(key_id: str, index: TagIndex) -> str:
+    """The key ARN a KeyId parameter names (a key id, key ARN, alias name or alias ARN)."""
+    if key_id.startswith("arn:") and ":alias/" not in key_id:
+        return key_id
+    if key_id.startswith("alias/") or ":alias/" in key_id:
+        alias = "alias/" + key_id.split(":alias/", 1)[-1].removeprefix("alias/")
+        return index.key_of_alias.get(alias, sar_arn("kms", "key", "*"))
+    return sar_arn("kms", "key", key_id)
+
+
 def _new_rtype(action: str) -> str:
     return {"ecs:CreateCluster": "cluster", "ecs:CreateService": "service", "ecs:RegisterTaskDefinition":
             "task-definition", "ecs:RunTask": "task", "elasticloadbalancing:CreateListener": "listener/app",
             "elasticloadbalancing:CreateLoadBalancer": "loadbalancer/app/",
             "elasticloadbalancing:CreateTargetGroup": "targetgroup",
             "servicediscovery:CreatePrivateDnsNamespace": "namespace",
-            "servicediscovery:CreateService": "service", "acm:RequestCertificate": "certificate"}.get(action, "")
+            "servicediscovery:CreateService": "service", "acm:RequestCertificate": "certificate",
+            "kms:CreateKey": "key"}.get(action, "")
 
 
 def beside(call: Call, index: TagIndex) -> list[tuple[Call, dict]]:
@@ -745,7 +779,8 @@ def beside(call: Call, index: TagIndex) -> list[tuple[Call, dict]]:
             new = [_created_arn(call, rtype)]
         params = {"resourceArn": new[0], "ResourceArns": new, "ResourceARN": new[0], "ResourceName": new[0],
                   "CertificateArn": new[0], "ResourceArn": new[0], "RoleName": p.get("RoleName", ""),
-                  "ResourceId": p.get("Name", ""), "logGroupName": p.get("logGroupName", ""), "_rtype": rtype}
+                  "ResourceId": p.get("Name", ""), "logGroupName": p.get("logGroupName", ""), "KeyId": new[0],
+                  "_rtype": rtype}
         context = {f"{tagging.split(':')[0]}:CreateAction": call.action.split(":", 1)[1]} \
             if tagging == "ecs:TagResource" else {}
         if call.action == "iam:CreateRole" and p.get("PermissionsBoundary"):
@@ -817,6 +852,8 @@ def _created_arn(call: Call, rtype: str) -> str:
         return sar_arn("acm", "certificate", "*")
     if call.action.startswith("servicediscovery:"):
         return sar_arn("servicediscovery", rtype, "*")
+    if call.action == "kms:CreateKey":
+        return sar_arn("kms", "key", "*")  # KMS gives the id
     raise KeyError(call.action)
 
 

@@ -20,7 +20,7 @@ from tests.support.iam_requests import action_facts
 # Listings the collection makes without naming a resource.
 UNNAMED = {"cloudwatch:DescribeAlarms", "ecr:DescribeRepositories", "ecs:ListTasks",
            "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterSnapshots", "rds:DescribeDBClusters",
-           "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups"}
+           "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups", "rds:DescribeEventSubscriptions"}
 EXPECTED = {
     ("UNKNOWN_ACTION", "Unknown action elasticloadbalancing:GetLoadBalancerWebACL"),
     ("UNKNOWN_ACTION", "Unknown action elasticloadbalancing:CreateWebACLAssociation"),

@@ -12,6 +12,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import audit
 
 TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:p-e-alarms"
 TG = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/p-e-frontend/1"
+KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/0b1e2c3d-aaaa-bbbb-cccc-111122223333"
 PARAM = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/p/e/db/password"
 EXPECTED = {
     "azs": ["ap-northeast-1a", "ap-northeast-1c"],
@@ -32,6 +33,12 @@ EXPECTED = {
     "flow_logs": {"enabled": True, "traffic_type": "REJECT", "log_group": "p-e-vpc-flow-logs", "retention_days": "90"},
     "endpoint_policies": {service: perimeter_policy(service, "123456789012", "ap-northeast-1")
                           for service in ("ecr.api", "ecr.dkr", "logs", "ssm", "s3")},
+    "rds_event_subscriptions": [
+        {"name": "p-e-db-cluster-events", "source_type": "db-cluster", "categories": ["failure", "maintenance"]},
+        {"name": "p-e-db-instance-events", "source_type": "db-instance", "categories": ["failure"]},
+        {"name": "p-e-db-parameter-group-events", "source_type": "db-parameter-group",
+         "categories": ["configuration change"]},
+    ],
 }
 FULL_ACCESS = json.dumps({"Version": "2008-10-17", "Statement": [
     {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
@@ -131,6 +138,15 @@ def good():
     snap["alarms"] = [dict(alarm, threshold=float(alarm["threshold"]), actions=[TOPIC])
                       for alarm in EXPECTED["alarms"]]
     snap["sns_topic_arn"] = TOPIC
+    snap["event_subscriptions"] = {
+        "p-e-db-cluster-events": {"topic_arn": TOPIC, "source_type": "db-cluster", "enabled": True,
+                                  "categories": ["failure", "maintenance", "notification"], "source_ids": ["p-e-db"]},
+        "p-e-db-instance-events": {"topic_arn": TOPIC, "source_type": "db-instance", "enabled": True,
+                                   "categories": ["failure"], "source_ids": ["p-e-db-1", "p-e-db-2"]},
+        "p-e-db-parameter-group-events": {"topic_arn": TOPIC, "source_type": "db-parameter-group", "enabled": True,
+                                          "categories": ["configuration change"], "source_ids": []},
+    }
+    snap["sns_topic_key"] = {"id": KEY, "arn": KEY, "manager": "CUSTOMER", "state": "Enabled", "rotation": True}
     return snap
 
 
@@ -248,6 +264,28 @@ DRIFTS = [
     ("alarms-notify-sns", _set(["alarms", 2, "threshold"], 95.0),
      "alarm p-e-alarm-aurora-cpu-high has threshold 95.0 (the inventory asks for 80)"),
     ("alarms-notify-sns", _set(["alarms", 0, "period"], 60), "has period 60 (the inventory asks for 300)"),
+    ("alarm-topic-encrypted-cmk", _set(["sns_topic_key"], None), f"{TOPIC} is not encrypted (no KmsMasterKeyId)"),
+    ("alarm-topic-encrypted-cmk", _set(["sns_topic_key"], {"id": "alias/gone"}),
+     "is encrypted with KMS key alias/gone, which does not exist"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(manager="AWS"),
+     "is encrypted with the AWS-managed key"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(rotation=False), "has automatic rotation off"),
+    ("alarm-topic-encrypted-cmk", lambda s: s["sns_topic_key"].update(state="PendingDeletion"),
+     f"KMS key {KEY} of {TOPIC} is PendingDeletion"),
+    ("rds-event-subscriptions", lambda s: s["event_subscriptions"].pop("p-e-db-cluster-events"),
+     "RDS event subscription p-e-db-cluster-events (db-cluster) does not exist"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "enabled"], False),
+     "RDS event subscription p-e-db-instance-events is disabled"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "topic_arn"], "arn:other"),
+     f"p-e-db-instance-events notifies arn:other, not {TOPIC}"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-cluster-events", "categories"], ["failure"]),
+     "p-e-db-cluster-events lacks the categories maintenance"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-instance-events", "source_ids"], ["p-e-db-1"]),
+     "p-e-db-instance-events does not watch p-e-db-2"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-parameter-group-events", "source_ids"],
+                                     ["other-pg"]), "watches only other-pg, not every db-parameter-group"),
+    ("rds-event-subscriptions", _set(["event_subscriptions", "p-e-db-cluster-events", "source_type"], "db-instance"),
+     "p-e-db-cluster-events watches db-instance, not db-cluster"),
     ("ecs-role-trust-scoped", lambda s: s["role_trusts"]["p-e-execution"][0].pop("Condition"),
      "p-e-execution trusts {'Service': 'ecs-tasks.amazonaws.com'} without aws:SourceAccount"),
     ("ecs-role-trust-scoped", _set(["role_trusts", "p-e-backend-task", 0, "Condition", "ArnLike", "aws:SourceArn"],

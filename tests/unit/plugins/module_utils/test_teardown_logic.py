@@ -38,6 +38,8 @@ def test_order_puts_dependents_first():
         ("load-balancer", "target-group"),
         ("load-balancer", "certificate"),
         ("db-instance", "db-cluster"),
+        ("sns-topic", "kms-key"),
+        ("rds-event-subscription", "sns-topic"),                # the topic encrypts with the key until it is gone
         ("db-cluster", "db-subnet-group"),
         ("db-cluster", "db-parameter-group"),
         ("ecs-service", "security-group"),
@@ -84,6 +86,8 @@ def test_ordered_is_stable_within_a_kind():
     (ACCOUNT.format("ssm", "parameter/flat"), ("ssm-parameter", "flat")),
     (ACCOUNT.format("sns", "x-alarms"), ("sns-topic", ACCOUNT.format("sns", "x-alarms"))),
     (ACCOUNT.format("cloudwatch", "alarm:x-cpu"), ("alarm", "x-cpu")),
+    (ACCOUNT.format("kms", "key/1234abcd-12ab"), ("kms-key", "1234abcd-12ab")),
+    (ACCOUNT.format("rds", "es:x-db-cluster-events"), ("rds-event-subscription", "x-db-cluster-events")),
     (ACCOUNT.format("ecr", "repository/x/backend"), ("ecr-repository", "x/backend")),
     (ACCOUNT.format("wafv2", "regional/webacl/x-waf/1"),
      ("web-acl", ACCOUNT.format("wafv2", "regional/webacl/x-waf/1"))),

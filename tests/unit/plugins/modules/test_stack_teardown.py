@@ -27,7 +27,7 @@ ACL_ARN = ARN.format("wafv2", "regional/webacl/p-dev-waf/acl-1")
 CERT_ARN = ARN.format("acm", "certificate/c-1")
 TOPIC_ARN = ARN.format("sns", "p-dev-alarms")
 WRITES = ("delete", "deregister", "detach", "disassociate", "remove", "revoke", "modify", "update", "stop",
-          "change")
+          "change", "schedule")
 NOW = datetime.datetime(2026, 11, 29, 7, 5, tzinfo=datetime.timezone.utc)  # noqa: UP017  # py3.10 compatible
 
 
@@ -131,8 +131,8 @@ class World:
                 self.handlers[(service, function)] = getattr(self, name)
 
     def install(self, monkeypatch):
-        for service in ("acm", "aas", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "logs", "rds", "route53",
-                        "cloudmap", "sns", "ssm", "tagging", "wafv2"):
+        for service in ("acm", "aas", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs", "rds",
+                        "route53", "cloudmap", "sns", "ssm", "tagging", "wafv2"):
             monkeypatch.setattr(module, service, Service(service, self))
 
     def writes(self):
