@@ -36,8 +36,8 @@ PERIMETER_SIDS = ("StackAccountToStackAccount", "AwsServicePrincipals")
 PERIMETER_EXCEPTIONS = {
     # Public parameters (/aws/service/...: AMI ids, regions) live in no account of ours
     # (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-public-parameters.html).
-    "ssm": {"Sid": "StackAccountToAwsPublicParameters", "Action": ["ssm:GetParameter", "ssm:GetParameters",
-                                                                  "ssm:GetParametersByPath"],
+    "ssm": {"Sid": "StackAccountToAwsPublicParameters",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
             "Resource": "arn:aws:ssm:{region}::parameter/aws/*"},
 }
 
