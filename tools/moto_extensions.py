@@ -5,9 +5,11 @@ emulator the project starts (``tools.emulator``, ``tools.latency_emulator``) ins
 
   RDS ModifyEventSubscription, AddSourceIdentifierToSubscription, RemoveSourceIdentifierFromSubscription
       (moto 5.2 has only Create/Describe/DeleteEventSubscription). Amazon RDS API Reference: Modify changes
-      the topic, the source type, the categories or Enabled (a new source type drops the source ids);
-      Add/Remove answer SubscriptionNotFound for an unknown subscription and SourceNotFound for an unknown
-      source (Remove of an id that is not in the subscription is accepted).
+      the topic, the source type, the categories or Enabled, never the source ids (a new source type drops
+      them here: the reference does not say, and ids of another type name nothing; the module converges
+      either way, a second run removes what a first one left); Add/Remove answer SubscriptionNotFound for
+      an unknown subscription and SourceNotFound for an unknown source (Remove of an id that is not in the
+      subscription is accepted).
 
 Usage: python -m tools.moto_extensions [moto_server arguments]   (moto's server, with the additions)
 """
