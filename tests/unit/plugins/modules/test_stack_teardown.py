@@ -292,7 +292,33 @@ class World:
         return [{"DBClusterParameterGroupName": n, "DBClusterParameterGroupArn": n} for n in self.state["param_groups"]]
 
     def h_rds__list_tags(self, arn):
+        if arn.startswith("es:"):
+            return lt(self.state.get("event_subscriptions", {})[arn[3:]])
         return lt(self.state["param_groups"].get(arn, {}))
+
+    def h_rds__describe_event_subscriptions(self):
+        return [{"CustSubscriptionId": n, "EventSubscriptionArn": f"es:{n}"}
+                for n in self.state.get("event_subscriptions", {})]
+
+    def h_rds__delete_event_subscription(self, name):
+        self.state["event_subscriptions"].pop(name, None)
+
+    def h_kms__list_aliases(self, prefix):
+        return [{"AliasName": a, "TargetKeyId": k} for a, k in self.state.get("kms_aliases", {}).items()
+                if a.startswith(prefix)]
+
+    def h_kms__describe_key(self, key_id):
+        key = self.state.get("kms_keys", {}).get(key_id)
+        return {"KeyId": key_id, "KeyManager": "CUSTOMER", "KeyState": key["state"]} if key else None
+
+    def h_kms__list_resource_tags(self, key_id):
+        return [{"TagKey": k, "TagValue": v} for k, v in self.state["kms_keys"][key_id]["tags"].items()]
+
+    def h_kms__delete_alias(self, alias):
+        self.state["kms_aliases"].pop(alias, None)
+
+    def h_kms__schedule_key_deletion(self, key_id, days=7):
+        self.state["kms_keys"][key_id]["state"] = "PendingDeletion"
 
     def h_logs__describe_log_groups(self, prefix):
         return {n: {} for n in self.state["logs"] if n.startswith(prefix)}
@@ -782,3 +808,22 @@ def test_a_scalable_target_left_behind_by_a_deleted_cluster_is_found(world):
     assert td.run() == ([], [])
     assert world.write_args("deregister_scalable_target") == [("service/p-dev/frontend",)]
     assert "service/p-prod/frontend" in world.state["targets"]
+
+
+def test_the_alarm_key_is_scheduled_for_deletion_after_the_topic_and_a_rerun_finds_it_gone(world):
+    world.state["event_subscriptions"] = {"p-dev-db-cluster-events": TAGS, "p-prod-db-cluster-events": OTHER}
+    world.state["kms_keys"] = {"k-1": {"state": "Enabled", "tags": TAGS}, "k-9": {"state": "Enabled", "tags": OTHER}}
+    world.state["kms_aliases"] = {"alias/p-dev-alarms": "k-1", "alias/p-prod-alarms": "k-9"}
+    td = teardown()
+    assert td.run() == ([], [])
+    writes = [f for _s, f in world.writes()]
+    assert writes.index("delete_event_subscription") < writes.index("delete_topic") < writes.index("delete_alias")
+    assert writes.index("delete_alias") < writes.index("schedule_key_deletion")
+    assert world.write_args("schedule_key_deletion") == [("k-1",)]
+    assert "KMS key alias/p-dev-alarms (k-1)" in [d["label"] for d in td.deleted]
+    assert list(world.state["event_subscriptions"]) == ["p-prod-db-cluster-events"]
+    assert world.state["kms_keys"]["k-9"]["state"] == "Enabled"
+    # A key pending deletion is gone: a second teardown does nothing.
+    again = teardown()
+    world.calls.clear()
+    assert again.run() == ([], []) and world.writes() == []
