@@ -37,7 +37,8 @@ def test_make_cost_for_prod():
     text = proc.stdout
     assert "Monthly cost estimate - prod" in text
     for item in ("Fargate frontend", "Fargate backend", "Aurora Serverless v2", "Application Load Balancer",
-                 "VPC interface endpoints", "VPC flow logs", "AWS WAF", "Route 53", "CloudWatch Logs", "ECR",
+                 "VPC interface endpoints", "VPC flow logs", "ALB access logs (S3)", "AWS WAF", "Route 53",
+                 "CloudWatch Logs", "ECR",
                  "total (endpoints design)", "NAT gateways", "total (NAT design)"):
         assert item in text, item
     # prod's inventory: backend 2-6 tasks, Aurora up to 8 ACU.

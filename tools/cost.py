@@ -168,6 +168,16 @@ def estimate(view: dict, price_file: dict, overrides: dict | None = None) -> Est
         fl = logs(gb, kept, p["logs_vended_gb"], p["logs_storage_gb_month"])
         est.add("VPC flow logs", fl, fl, f"{traffic} traffic, {gb} GB/month to CloudWatch Logs kept {kept:.0f} days")
 
+    access = view.get("edge_access_logs") or {"enabled": True, "bucket": "", "retention_days": 90}
+    if access.get("enabled", True) and not access.get("bucket"):
+        # Storage in the stack's own bucket at steady state: a month of logs times the months the lifecycle keeps.
+        kept = float(access.get("retention_days") or 90)
+        gb = u["alb_access_logs_gb_per_month"]
+        puts = u["alb_access_log_objects_per_month"] / 1000 * p["s3_put_thousand"]
+        s3 = gb * kept / 30 * p["s3_standard_gb_month"] + puts
+        est.add("ALB access logs (S3)", s3, s3, f"{gb} GB/month kept {kept:.0f} days, "
+                f"{u['alb_access_log_objects_per_month']} objects/month")
+
     est.add("SSM Parameter Store", u["ssm_parameters"] * p["ssm_standard_parameter_month"],
             u["ssm_parameters"] * p["ssm_standard_parameter_month"], "standard parameters (free)")
     # The alarm topic's customer key, unless the inventory brings its own; its requests (alarms and RDS events

@@ -10,6 +10,11 @@ emulator the project starts (``tools.emulator``, ``tools.latency_emulator``) ins
       either way, a second run removes what a first one left); Add/Remove answer SubscriptionNotFound for
       an unknown subscription and SourceNotFound for an unknown source (Remove of an id that is not in the
       subscription is accepted).
+  S3 bucket policies: moto evaluates a bucket policy's statements for object calls but ignores their
+      conditions, so the TLS-only statement every locked-down bucket carries (Deny s3:* when
+      aws:SecureTransport is false) denies every object call. Requests to the emulator travel plain HTTP
+      on loopback where every SDK call to AWS travels TLS: here such a statement is evaluated as AWS
+      evaluates it for a TLS request, i.e. it does not apply.
 
 Usage: python -m tools.moto_extensions [moto_server arguments]   (moto's server, with the additions)
 """
@@ -110,7 +115,36 @@ def install() -> None:
     RDSResponse.modify_event_subscription = modify_event_subscription_response
     RDSResponse.add_source_identifier_to_subscription = add_source_identifier_response
     RDSResponse.remove_source_identifier_from_subscription = remove_source_identifier_response
+    _install_s3_secure_transport()
     _INSTALLED = True
+
+
+def _insecure_transport_only(statement):
+    """True for a statement that applies only to requests not made over TLS."""
+    condition = statement.get("Condition") or {}
+    flags = {str(k).lower(): v for k, v in (condition.get("Bool") or {}).items()}
+    return set(condition) == {"Bool"} and set(flags) == {"aws:securetransport"} \
+        and str(flags["aws:securetransport"]).lower() == "false"
+
+
+def _install_s3_secure_transport() -> None:
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        body = policy.get("Statement", [])
+        body = body if isinstance(body, list) else [body]
+        kept = [s for s in body if not _insecure_transport_only(s)]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
 
 
 def main(argv: list[str]) -> None:

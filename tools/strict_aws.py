@@ -17,6 +17,7 @@ where a rule depends on it (does the service-linked role exist, what type has th
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import random
 import re
@@ -85,6 +86,12 @@ RULES: dict[str, Rule] = {r.name: r for r in [
          "Then it reads 'resetting-master-credentials' (ModifyDBCluster is refused meanwhile) before it is "
          "'available' again with the new password.",
          "Amazon Aurora User Guide, 'Viewing DB cluster status' (resetting-master-credentials)", 60),
+    Rule("elb_access_log_bucket",
+         "ModifyLoadBalancerAttributes turning access logs on answers InvalidConfigurationRequest 'Access Denied for "
+         "bucket' unless the bucket exists and its policy lets the region's ELB log delivery PutObject under "
+         "<prefix>/AWSLogs/<account>/, and for a moment after that policy is set.",
+         "Elastic Load Balancing User Guide, 'Enable access logs' (bucket policy); kubernetes-sigs/"
+         "aws-load-balancer-controller #1956; S3 User Guide, 'Amazon S3 data consistency model'", 10),
     Rule("cloudmap_operation_pending",
          "CreatePrivateDnsNamespace is asynchronous: GetOperation reads PENDING for about a minute (Cloud Map "
          "creates the namespace's hosted zone) before SUCCESS.",
@@ -106,6 +113,11 @@ EC2_NOT_FOUND = {
 IAM_ROLE_CHANGES = ("CreateRole", "PutRolePolicy", "AttachRolePolicy", "UpdateAssumeRolePolicy")
 ECS_SLR = "AWSServiceRoleForECS"
 QUERY_NS = "https://strict.invalid/"
+# Who writes a region's ALB access logs (Elastic Load Balancing User Guide, "Enable access logs", step 2): the
+# ELB account of a region opened before August 2022, the log delivery service elsewhere. Kept apart from the
+# collection's own table on purpose: the emulator checks the collection against AWS's word, not against itself.
+ELB_LOG_WRITERS = {"ap-northeast-1": "arn:aws:iam::582318560864:root"}
+ELB_LOG_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 
 class MotoState:
@@ -137,6 +149,16 @@ class MotoState:
 
         parameter = ssm_backends[self.account_id][region].get_parameter(name)
         return getattr(parameter, "type", None) if parameter else None
+
+    def bucket_policy(self, bucket: str) -> dict | None:
+        """The bucket's policy ({} when it has none); None when there is no such bucket."""
+        from moto.s3.models import s3_backends
+
+        found = s3_backends[self.account_id]["aws"].buckets.get(bucket)
+        if found is None:
+            return None
+        policy = found.policy.decode() if isinstance(found.policy, bytes) else found.policy
+        return _json(policy.encode()) if policy else {}
 
     def rotate_lock_token(self, region: str, acl_id: str) -> None:
         import uuid
@@ -340,6 +362,11 @@ class StrictProfile:
                     "Parameter Store doesn't support changing a parameter type in a hierarchy. For example, you "
                     "can't change a parameter from a String type to a SecureString type. You must create a new, "
                     "unique parameter."))
+        if svc == "elasticloadbalancing" and action == "ModifyLoadBalancerAttributes" \
+                and self.on("elb_access_log_bucket"):
+            answer = self._access_log_refusal(call)
+            if answer is not None:
+                return answer
         if svc == "rds" and action == "ModifyDBCluster":
             ident = str(params.get("DBClusterIdentifier", "")).lower()
             if self._password_phase(ident) == "resetting":
@@ -347,6 +374,23 @@ class StrictProfile:
                     "InvalidDBClusterStateFault",
                     f"DB cluster {ident} is not available for modification with status resetting-master-credentials"))
         return None
+
+    def _access_log_refusal(self, call) -> Answer | None:
+        params = call.params
+        attributes = {params.get(f"Attributes.member.{n}.Key"): params.get(f"Attributes.member.{n}.Value")
+                      for n in range(1, 40) if f"Attributes.member.{n}.Key" in params}
+        if str(attributes.get("access_logs.s3.enabled", "")).lower() != "true":
+            return None
+        bucket = str(attributes.get("access_logs.s3.bucket") or "")
+        prefix = str(attributes.get("access_logs.s3.prefix") or "")
+        policy = self.state.bucket_policy(bucket) if bucket else None
+        writer = ELB_LOG_WRITERS.get(_region(call))
+        path = f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}AWSLogs/{self.state.account_id}/elb-test"
+        if policy is not None and _allows_put(policy, writer, path) \
+                and not self._young("bucket-policy", bucket, "elb_access_log_bucket"):
+            return None
+        return self._count("elb_access_log_bucket", query_error(
+            "InvalidConfigurationRequest", f"Access Denied for bucket: {bucket}. Please check S3bucket permission"))
 
     def _slr_error(self) -> Answer:
         return json_error("InvalidParameterException",
@@ -389,6 +433,8 @@ class StrictProfile:
             arn = _json(body).get("Summary", {}).get("ARN")
             if arn:
                 self._mark("webacl", arn)
+        elif svc == "s3" and action.startswith("PUT /") and "policy" in params:
+            self._mark("bucket-policy", action[len("PUT /"):].strip("/").split("/", 1)[0])
         elif svc == "rds" and action == "ModifyDBCluster" and params.get("MasterUserPassword"):
             self._mark("password", str(params.get("DBClusterIdentifier", "")).lower())
         elif svc == "servicediscovery" and action == "CreatePrivateDnsNamespace":
@@ -464,6 +510,30 @@ def _json(body: bytes) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _allows_put(policy: dict, writer: str | None, object_arn: str) -> bool:
+    """True when an Allow statement of ``policy`` lets the ELB log writer PutObject at ``object_arn``."""
+    body = policy.get("Statement", [])
+    for statement in body if isinstance(body, list) else [body]:
+        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+            continue
+        principal = statement.get("Principal") or {}
+        named = [*_strings(principal.get("AWS")), *_strings(principal.get("Service"))] \
+            if isinstance(principal, dict) else _strings(principal)
+        if not ((writer and writer in named) or ELB_LOG_SERVICE in named or "*" in named):
+            continue
+        if not any(fnmatch.fnmatchcase("s3:PutObject", a) for a in _strings(statement.get("Action"))):
+            continue
+        if any(fnmatch.fnmatchcase(object_arn, r) for r in _strings(statement.get("Resource"))):
+            return True
+    return False
+
+
+def _strings(value) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _text(element: ET.Element, name: str) -> str:

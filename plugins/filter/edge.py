@@ -22,6 +22,24 @@ MATCHER_RE = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 BUCKET_RE = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TLS13_POLICY_PREFIX = "ELBSecurityPolicy-TLS13-"
 
+# The Elastic Load Balancing account of each region opened before August 2022, which writes the access logs
+# there; newer regions use the log delivery service principal instead (Elastic Load Balancing User Guide,
+# "Enable access logs for your Application Load Balancer", step 2 "Attach a policy to your S3 bucket").
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580", "ap-south-1": "718504428378", "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864", "ca-central-1": "985666609251", "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667", "eu-north-1": "897822967062", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517", "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
+}
+ELB_LOG_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+# S3 lifecycle expirations AWS accepts, as whole days.
+MAX_RETENTION_DAYS = 3650
+
 
 def dns_name_problem(name, allow_wildcard=False):
     """Why ``name`` is not a valid DNS name, or None."""
@@ -60,8 +78,8 @@ def edge_errors(spec):
 
     ``spec`` keys: domain, app_host, sans, ssl_policy, health_check {path, interval, timeout,
     healthy_threshold, unhealthy_threshold, matcher}, deregistration_delay, idle_timeout,
-    access_logs {enabled, bucket, prefix}, acm_wait_timeout, waf_rules, waf_log_retention_days,
-    metric_prefix, inventory_dir.
+    access_logs {enabled, bucket, prefix, retention_days}, account_id, acm_wait_timeout, waf_rules,
+    waf_log_retention_days, metric_prefix, inventory_dir.
     """
     errors = []
     where = spec.get("inventory_dir") or "inventories/<env>"
@@ -104,18 +122,8 @@ def edge_errors(spec):
     _int_between(errors, "edge_deregistration_delay", spec.get("deregistration_delay"), 0, 3600, " of seconds")
     _int_between(errors, "edge_idle_timeout", spec.get("idle_timeout"), 1, 4000, " of seconds")
     _int_between(errors, "edge_acm_wait_timeout", spec.get("acm_wait_timeout"), 60, 7200, " of seconds")
-    logs = spec.get("access_logs")
-    if not isinstance(logs, dict) or not isinstance(logs.get("enabled"), bool):
-        errors.append("edge_access_logs must be a mapping with enabled (true/false), bucket and prefix")
-    elif logs["enabled"]:
-        bucket = logs.get("bucket")
-        if not (isinstance(bucket, str) and BUCKET_RE.match(bucket)):
-            errors.append(f"edge_access_logs.bucket = {bucket!r}: access logs are on, so give the name of an S3 "
-                          "bucket (3-63 lower-case letters, digits, dots, hyphens) whose policy lets the ELB "
-                          "service write to it")
-        prefix = logs.get("prefix", "")
-        if not isinstance(prefix, str) or prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
-            errors.append(f"edge_access_logs.prefix = {prefix!r} must not start or end with '/' nor contain 'AWSLogs'")
+    errors.extend(_access_log_errors(spec.get("access_logs"), spec.get("metric_prefix") or "",
+                                     spec.get("account_id") or ""))
     retention = spec.get("waf_log_retention_days")
     if retention not in RETENTION_DAYS or isinstance(retention, bool):
         errors.append(f"edge_waf_log_retention_days = {retention!r} is not a value CloudWatch Logs accepts: "
@@ -146,6 +154,50 @@ def _health_check_errors(check):
     return errors
 
 
+def _access_log_errors(logs, name_prefix, account_id):
+    keys = "enabled (true/false), bucket ('' for the stack's own), prefix and retention_days"
+    if not isinstance(logs, dict) or not isinstance(logs.get("enabled"), bool):
+        return [f"edge_access_logs must be a mapping with {keys}"]
+    if not logs["enabled"]:
+        return []
+    errors = []
+    bucket = logs.get("bucket", "")
+    if bucket in ("", None):
+        bucket = access_log_bucket_name(name_prefix, account_id)
+        if len(bucket) > 63:
+            errors.append(f"edge_access_logs.bucket = '' makes the stack's own bucket {bucket!r}, longer than the 63 "
+                          "characters S3 allows: shorten the name prefix or name an existing bucket")
+    elif not (isinstance(bucket, str) and BUCKET_RE.match(bucket)):
+        errors.append(f"edge_access_logs.bucket = {bucket!r}: give the name of an existing S3 bucket (3-63 lower-case "
+                      "letters, digits, dots, hyphens) whose policy lets the ELB service write to it, or '' for the "
+                      "bucket the edge role creates")
+    prefix = logs.get("prefix", "")
+    if not isinstance(prefix, str) or prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
+        errors.append(f"edge_access_logs.prefix = {prefix!r} must not start or end with '/' nor contain 'AWSLogs'")
+    _int_between(errors, "edge_access_logs.retention_days", logs.get("retention_days", 90), 1, MAX_RETENTION_DAYS,
+                 " of days")
+    return errors
+
+
+def access_log_bucket_name(name_prefix, account_id):
+    """The stack's own access log bucket: bucket names are global, the account id makes it unique."""
+    return f"{name_prefix}-alb-logs-{account_id}"
+
+
+def alb_log_delivery_statements(bucket, prefix, account_id, region):
+    """The bucket policy statements that let the load balancers of ``region`` deliver access logs.
+
+    Only this account's logs, under ``<prefix>/AWSLogs/<account>/``: the ELB account of a region opened
+    before August 2022, the log delivery service principal in the others.
+    """
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    path = f"{prefix}/AWSLogs/{account_id}/*" if prefix else f"AWSLogs/{account_id}/*"
+    elb_account = ELB_LOG_ACCOUNTS.get(region)
+    principal = ({"AWS": f"arn:{partition}:iam::{elb_account}:root"} if elb_account else {"Service": ELB_LOG_SERVICE})
+    return [{"Sid": "AllowLoadBalancerAccessLogs", "Effect": "Allow", "Principal": principal,
+             "Action": "s3:PutObject", "Resource": f"arn:{partition}:s3:::{bucket}/{path}"}]
+
+
 def _edge_errors(spec):
     if not isinstance(spec, dict):
         raise AnsibleFilterError(f"edge_errors expects a mapping, got {type(spec).__name__}")
@@ -154,4 +206,5 @@ def _edge_errors(spec):
 
 class FilterModule:
     def filters(self):
-        return {"edge_errors": _edge_errors}
+        return {"edge_errors": _edge_errors, "alb_log_delivery_statements": alb_log_delivery_statements,
+                "access_log_bucket_name": access_log_bucket_name}

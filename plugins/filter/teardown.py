@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-BOOLEANS = ("lift_deletion_protection", "final_snapshot", "delete_secrets", "delete_images", "delete_hosted_zone")
+BOOLEANS = ("lift_deletion_protection", "final_snapshot", "delete_secrets", "delete_images", "delete_access_logs",
+            "delete_hosted_zone")
 # -e key=value gives strings: these are the ones Ansible's bool filter reads as such.
 TRUE_TEXT = ("true", "yes", "on", "1")
 FALSE_TEXT = ("false", "no", "off", "0")
@@ -38,7 +39,8 @@ def teardown_errors(spec):
     """Messages for every reason to refuse the teardown; [] when it may go ahead.
 
     ``spec`` keys: confirm, environment, is_production, name_prefix, wait_timeout, wait_delay, and the
-    booleans lift_deletion_protection, final_snapshot, delete_secrets, delete_images, delete_hosted_zone.
+    booleans lift_deletion_protection, final_snapshot, delete_secrets, delete_images, delete_access_logs,
+    delete_hosted_zone.
     """
     errors = []
     environment = str(spec.get("environment") or "")

@@ -45,6 +45,9 @@ def empty_snapshot():
                                    #                load_balancers: [tg arn], registries: [arn], desired_count,
                                    #                scaling: {min, max} or None}}
         "load_balancer": None,     # {arn, scheme, subnets, security_groups}
+        "access_logs": None,       # the ALB's: {enabled, bucket, prefix, bucket_state} where bucket_state (read
+                                   #   only for the stack's own bucket) is None or {exists, public_access_block,
+                                   #   encryption, policy (JSON text), expiration_days}
         "listeners": [],           # [{port, protocol, ssl_policy, certificates, actions: [{type, ...}]}]
         "target_groups": {},       # {arn: {name, target_type}}
         "web_acl": None,           # {name, arn, rules: [{name, statement, override}]}
@@ -401,6 +404,60 @@ def alb_listeners(snapshot, expected):
     return findings
 
 
+BLOCK_ALL = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _denies_plain_http(statement):
+    condition = (statement.get("Condition") or {}).get("Bool") or {}
+    actions = statement.get("Action")
+    actions = [actions] if isinstance(actions, str) else actions or []
+    return statement.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false" \
+        and any(a in ("s3:*", "*") for a in actions)
+
+
+def alb_access_logs(snapshot, expected):
+    """FSBP ELB.5: the ALB writes access logs where the inventory says; the stack's own bucket is locked down."""
+    wanted = expected.get("access_logs") or {}
+    if not wanted.get("enabled", True):
+        return [_finding("alb", "the inventory turns the ALB's access logs off (edge_access_logs.enabled)")]
+    logs = snapshot.get("access_logs")
+    if snapshot["load_balancer"] is None or logs is None:
+        return [_finding("alb", "the load balancer does not exist")]
+    arn = snapshot["load_balancer"]["arn"]
+    if not logs["enabled"]:
+        return [_finding(arn, "the load balancer writes no access logs (access_logs.s3.enabled is false)")]
+    findings = []
+    where = f"s3://{logs['bucket']}/{logs['prefix']}"
+    if logs["bucket"] != wanted.get("bucket") or logs["prefix"] != wanted.get("prefix", ""):
+        findings.append(_finding(arn, f"the load balancer writes its access logs to {where}, not to "
+                                      f"s3://{wanted.get('bucket')}/{wanted.get('prefix', '')}"))
+    state = logs.get("bucket_state")
+    if not wanted.get("owned") or state is None:
+        return findings
+    bucket = logs["bucket"]
+    if not state["exists"]:
+        return [*findings, _finding(bucket, f"the access log bucket {bucket} does not exist")]
+    block = state.get("public_access_block") or {}
+    if not all(block.get(key) for key in BLOCK_ALL):
+        off = [key for key in BLOCK_ALL if not block.get(key)]
+        findings.append(_finding(bucket, f"bucket {bucket} does not block public access ({', '.join(off)} off)"))
+    if not state.get("encryption"):
+        findings.append(_finding(bucket, f"bucket {bucket} has no default encryption"))
+    try:
+        policy = json_policy.load_policy(state.get("policy"))
+    except json_policy.PolicyError:
+        policy = None
+    if not any(_denies_plain_http(s) for s in json_policy.statements(policy)):
+        findings.append(_finding(bucket, f"the policy of bucket {bucket} does not refuse plain-HTTP requests "
+                                         "(aws:SecureTransport)"))
+    days = state.get("expiration_days")
+    if days != int(wanted.get("retention_days") or 0):
+        kept = f"{days} days" if days else "forever"
+        findings.append(_finding(bucket, f"bucket {bucket} keeps access logs {kept}, the inventory says "
+                                         f"{wanted.get('retention_days')} days"))
+    return findings
+
+
 def backend_not_behind_alb(snapshot, expected):
     findings = []
     backend = snapshot["services"].get("backend")
@@ -648,6 +705,7 @@ RULES = {
     "task-definitions-reference-secrets-by-arn": task_definitions_reference_secrets,
     "alb-https-and-redirect-only": alb_listeners,
     "backend-not-behind-alb": backend_not_behind_alb,
+    "alb-access-logs": alb_access_logs,
     "waf-associated-with-required-rules": waf_rules,
     "tasks-private-without-public-ip": tasks_private_without_public_ip,
     "execution-role-least-privilege": execution_role_scope,

@@ -12,12 +12,24 @@ try:
 except ImportError:  # pragma: no cover - handled by AnsibleAWSModule
     WaiterError = Exception
 
-from ansible_collections.solo_saving.infra.plugins.module_utils.common import SoloAwsError, aws_call, tag_list
+from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
+    Condition,
+    SoloAwsError,
+    aws_call,
+    tag_list,
+)
 
 LB_NOT_FOUND = ["LoadBalancerNotFound"]
 TG_NOT_FOUND = ["TargetGroupNotFound"]
 # A load balancer or target group created a moment ago may not be visible to every call yet.
 RETRY = ["LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"]
+# Turning access logs on makes ELB write a test object into the bucket; a bucket or bucket policy set a
+# moment ago may not let it yet (S3 User Guide, "Amazon S3 data consistency model": bucket configurations are
+# eventually consistent). A bucket policy that lacks the ELB principal answers the same for ever, so the wait is
+# short (kubernetes-sigs/aws-load-balancer-controller #1956, terraform-aws-modules/terraform-aws-s3-bucket #98).
+ACCESS_LOG_BUCKET_NOT_READY = [Condition("InvalidConfigurationRequest", 60, message="Access Denied for bucket",
+                                         why="the bucket policy must let this region's ELB log delivery write to "
+                                             "<prefix>/AWSLogs/<account>/")]
 
 
 def _pairs(attributes):
@@ -74,7 +86,7 @@ def describe_load_balancer_attributes(client, arn):
     return {a["Key"]: a["Value"] for a in result.get("Attributes", [])}
 
 
-@aws_call("change the load balancer attributes", retry_codes=RETRY)
+@aws_call("change the load balancer attributes", retry_codes=RETRY + ACCESS_LOG_BUCKET_NOT_READY)
 def modify_load_balancer_attributes(client, arn, attributes):
     client.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=_pairs(attributes))
 

@@ -32,6 +32,7 @@ ORDER = (
     "dns-record",           # the alias to the ALB and the certificate's validation records
     "web-acl",              # disassociated from the ALB first
     "load-balancer",        # its listeners and rules go with it
+    "s3-bucket",            # the ALB's access logs, emptied once the load balancer stopped writing
     "target-group",         # free once the load balancer is gone
     "certificate",          # free once the listener is gone
     "db-instance",
@@ -72,6 +73,7 @@ LABELS = {
     "dns-record": "DNS record",
     "web-acl": "web ACL",
     "load-balancer": "load balancer",
+    "s3-bucket": "S3 bucket",
     "target-group": "target group",
     "certificate": "ACM certificate",
     "db-instance": "Aurora instance",
@@ -98,7 +100,7 @@ LABELS = {
 EXHAUSTIVE = frozenset((
     "autoscaling-target", "ecs-cluster", "cloudmap-namespace", "sns-topic", "iam-role", "web-acl",
     "load-balancer", "target-group", "certificate", "db-cluster", "db-subnet-group", "db-parameter-group",
-    "ecr-repository", "rds-event-subscription",
+    "ecr-repository", "rds-event-subscription", "s3-bucket",
 ))
 
 SNAPSHOT_ID_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,254}$")
@@ -212,6 +214,8 @@ def classify_arn(arn):
         return ("ssm-parameter", _ssm_name(rest))
     elif service == "sns" and "/" not in resource:
         return ("sns-topic", arn)
+    elif service == "s3" and resource and "/" not in resource:
+        return ("s3-bucket", resource)
     elif service == "kms" and head == "key" and rest:
         return ("kms-key", rest)
     elif service == "cloudwatch" and resource.startswith("alarm:"):
@@ -237,7 +241,7 @@ def classify_arn(arn):
 def retention_reason(resource, policy):
     """Why ``resource`` is kept (a sentence), or None when the teardown deletes it.
 
-    ``policy``: delete_parameters, delete_images, delete_hosted_zone (booleans) and
+    ``policy``: delete_parameters, delete_images, delete_access_logs, delete_hosted_zone (booleans) and
     final_snapshot_identifier (or None).
     """
     kind, data = resource.kind, resource.data
@@ -252,6 +256,9 @@ def retention_reason(resource, policy):
     if kind == "ecr-repository" and not policy.get("delete_images") and data.get("image_count"):
         count = data["image_count"]
         return f"holds {count} image{'s' if count != 1 else ''}: images are kept in production"
+    if kind == "s3-bucket" and not policy.get("delete_access_logs", True) and data.get("object_count"):
+        count = data["object_count"]
+        return f"holds {count} log object{'s' if count != 1 else ''}: access logs are kept in production"
     if kind == "hosted-zone" and not policy.get("delete_hosted_zone"):
         return "the hosted zone is kept (its delegation at the registrar would break)"
     return None

@@ -56,7 +56,9 @@ options:
       - What the inventory asks for - C(azs), C(ports) (C(frontend), C(backend), C(db)), C(interface_endpoints)
         (short service names), C(endpoint_policies) (the policy each endpoint must have, by short service
         name, as the C(endpoint_policies) filter gives them), C(flow_logs) (C(enabled), C(traffic_type),
-        C(log_group), C(retention_days)), C(tls_policy), C(waf_managed_groups), C(password_parameter), C(alarms) (the
+        C(log_group), C(retention_days)), C(access_logs) (C(enabled), C(bucket), C(prefix), C(owned) - the stack's
+        own bucket, whose settings are audited too - and C(retention_days)), C(tls_policy), C(waf_managed_groups),
+        C(password_parameter), C(alarms) (the
         alarms the services role puts, as its C(services_alarms) filter gives them) and C(scaling) (C(min) and
         C(max) task counts by service role).
     type: dict
@@ -129,6 +131,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import iam as ia
 from ansible_collections.solo_saving.infra.plugins.module_utils import kms as kms_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import logs as logs_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import rds as rds_api
+from ansible_collections.solo_saving.infra.plugins.module_utils import s3 as s3_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import sns as sns_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import ssm as ssm_api
 from ansible_collections.solo_saving.infra.plugins.module_utils import wafv2 as waf_api
@@ -294,6 +297,26 @@ def read_edge(module, snap, lb_name):
     acl = waf_api.get_web_acl_for_resource(module.client("wafv2"), lb["LoadBalancerArn"])
     if acl:
         snap["web_acl"] = {"name": acl["Name"], "arn": acl["ARN"], "rules": acl.get("Rules", [])}
+    attributes = elb_api.describe_load_balancer_attributes(elb, lb["LoadBalancerArn"])
+    snap["access_logs"] = {"enabled": str(attributes.get("access_logs.s3.enabled")).lower() == "true",
+                           "bucket": attributes.get("access_logs.s3.bucket") or "",
+                           "prefix": attributes.get("access_logs.s3.prefix") or "", "bucket_state": None}
+    wanted = module.params["expected"].get("access_logs") or {}
+    if wanted.get("owned") and wanted.get("bucket"):
+        snap["access_logs"]["bucket_state"] = read_log_bucket(module, wanted["bucket"])
+
+
+def read_log_bucket(module, bucket):
+    """The stack's own access log bucket (an inventory-named bucket is not the stack's to audit)."""
+    s3 = module.client("s3")
+    if s3_api.head_bucket(s3, bucket) is None:
+        return {"exists": False}
+    rules = s3_api.get_bucket_lifecycle_configuration(s3, bucket) or []
+    expirations = [(r.get("Expiration") or {}).get("Days") for r in rules if r.get("Status") == "Enabled"]
+    return {"exists": True, "public_access_block": s3_api.get_public_access_block(s3, bucket),
+            "encryption": bool((s3_api.get_bucket_encryption(s3, bucket) or {}).get("Rules")),
+            "policy": s3_api.get_bucket_policy(s3, bucket),
+            "expiration_days": min([d for d in expirations if d], default=None)}
 
 
 def read_topic_key(module, topic_arn):

@@ -57,6 +57,12 @@ options:
     description: Delete ECR repositories together with their images. False keeps repositories that hold images.
     type: bool
     default: true
+  delete_access_logs:
+    description:
+      - Empty and delete the stack's access log bucket (C(<prefix>-alb-logs-<account>)). False keeps it while it holds
+        logs (they may be evidence), and reports it as retained.
+    type: bool
+    default: true
   hosted_zone_name:
     description: The public hosted zone holding the app's records; its records pointing at the environment are deleted.
     type: str
@@ -168,6 +174,7 @@ from ansible_collections.solo_saving.infra.plugins.module_utils import (
     logs,
     rds,
     route53,
+    s3,
     sns,
     ssm,
     tagging,
@@ -199,6 +206,7 @@ CERTIFICATE_STATUSES = ("PENDING_VALIDATION", "ISSUED", "INACTIVE", "EXPIRED", "
                         "FAILED")
 LIVE_SERVICE_STATUSES = ("ACTIVE", "DRAINING")
 WAF_SCOPE = "REGIONAL"
+S3_DELETE_BATCH = s3.DELETE_BATCH
 
 
 class StackTeardown(Plan):
@@ -219,6 +227,7 @@ class StackTeardown(Plan):
         self.policy = {
             "delete_parameters": params["delete_parameters"],
             "delete_images": params["delete_images"],
+            "delete_access_logs": params["delete_access_logs"],
             "delete_hosted_zone": params["delete_hosted_zone"],
             "final_snapshot_identifier": self.final_snapshot,
         }
@@ -473,6 +482,7 @@ class StackTeardown(Plan):
             logging = wafv2.get_logging_configuration(waf, acl["ARN"])
             found.append(Resource("web-acl", acl["ARN"], acl["Name"],
                                   data={"id": acl["Id"], "name": acl["Name"], "logging": bool(logging)}))
+        found.extend(self.discover_buckets())
         c = self.client("acm")
         for summary in acm.list_certificates(c, CERTIFICATE_STATUSES):
             arn = summary["CertificateArn"]
@@ -482,6 +492,25 @@ class StackTeardown(Plan):
             found.append(Resource("certificate", arn, summary.get("DomainName", arn),
                                   data={"validation": validation_records(certificate) or []}))
         return found
+
+    def discover_buckets(self):
+        """The stack's access log buckets: named after the prefix, tagged for the environment."""
+        c = self.client("s3")
+        found = []
+        for name in s3.list_buckets(c, f"{self.prefix}-"):
+            bucket = self._bucket(name)
+            if bucket is not None:
+                found.append(bucket)
+        return found
+
+    def _bucket(self, name):
+        c = self.client("s3")
+        if s3.head_bucket(c, name) is None:
+            return None
+        if not self.ours(tag_dict(s3.get_bucket_tagging(c, name) or [])):
+            return None
+        versions = s3.list_object_versions(c, name) or []
+        return Resource("s3-bucket", name, data={"object_count": len(versions), "versions": versions})
 
     def discover_dns(self, edge, claimed_zones):
         c = self.client("route53")
@@ -960,6 +989,18 @@ class StackTeardown(Plan):
         name = load_balancer_name(arn)
         return bool(name) and not elbv2.describe_load_balancers(self.client("elbv2"), [name])
 
+    def delete_s3_bucket(self, buckets):
+        c = self.client("s3")
+        for bucket in buckets:
+            # Listed again: the load balancer may have written its last logs since discovery.
+            versions = s3.list_object_versions(c, bucket.ident) if not self.check_mode else bucket.data["versions"]
+            for start in range(0, len(versions or []), S3_DELETE_BATCH):
+                batch = versions[start:start + S3_DELETE_BATCH]
+                self.act(f"delete {len(batch)} object version(s) of S3 bucket {bucket.name}", s3.delete_objects, c,
+                         bucket.ident, batch)
+            self.act(f"delete S3 bucket {bucket.name}", s3.delete_bucket, c, bucket.ident)
+            self.done(bucket)
+
     def delete_target_group(self, groups):
         for group in groups:
             self.act(f"delete target group {group.name}", elbv2.delete_target_group, self.client("elbv2"),
@@ -1175,6 +1216,7 @@ def main():
         parameter_path=dict(type="str", default=""),
         delete_parameters=dict(type="bool", default=True),
         delete_images=dict(type="bool", default=True),
+        delete_access_logs=dict(type="bool", default=True),
         hosted_zone_name=dict(type="str", default=""),
         delete_hosted_zone=dict(type="bool", default=False),
         final_snapshot=dict(type="bool", default=False),

@@ -20,6 +20,16 @@ import urllib.parse
 IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 # botocore service names of the REST protocols, by signing name.
 REST_SERVICES = {"route53": "route53", "s3": "s3"}
+# S3 API operations whose IAM action has another name (Service Authorization Reference, Amazon S3:
+# "Actions defined by Amazon S3" lists the API operation each action authorizes).
+S3_ACTIONS = {
+    "HeadBucket": "ListBucket", "ListObjectVersions": "ListBucketVersions", "ListBuckets": "ListAllMyBuckets",
+    "PutBucketEncryption": "PutEncryptionConfiguration", "GetBucketEncryption": "GetEncryptionConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutPublicAccessBlock": "PutBucketPublicAccessBlock", "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+    "DeleteObjects": "DeleteObject",  # and s3:DeleteObjectVersion for each versioned key (iam_requests)
+}
 
 
 def _headers(record: dict) -> dict[str, str]:
@@ -49,19 +59,22 @@ def _rest_operations(service: str) -> list[tuple[str, re.Pattern, int, str]]:
     ops = []
     for name in model.operation_names:
         http = model.operation_model(name).http
-        uri = http["requestUri"].split("?", 1)[0]
-        literal = len(re.sub(r"\{[^}]+\}", "", uri))
+        uri, _sep, query = http["requestUri"].partition("?")
+        # S3 tells its bucket sub-resources apart by a query key (/{Bucket}?policy, ?lifecycle...).
+        keys = frozenset(k.split("=", 1)[0] for k in query.split("&") if k and not k.startswith("x-id"))
+        literal = (len(keys), len(re.sub(r"\{[^}]+\}", "", uri)))
         pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-        ops.append((http["method"], re.compile(f"^{pattern.rstrip('/')}/?$"), literal, name))
+        ops.append((http["method"], re.compile(f"^{pattern.rstrip('/')}/?$"), literal, keys, name))
     return ops
 
 
-def rest_operation(service: str, method: str, path: str) -> str | None:
-    """The operation of a REST request: the matching URI template with the most literal text."""
+def rest_operation(service: str, method: str, path: str, query: str = "") -> str | None:
+    """The operation of a REST request: the matching URI template with the most query keys, then literal text."""
+    present = set(urllib.parse.parse_qs(query, keep_blank_values=True))
     best = None
-    for op_method, pattern, literal, name in _rest_operations(service):
-        if op_method == method and pattern.match(path) and (best is None or literal > best[0]):
+    for op_method, pattern, literal, keys, name in _rest_operations(service):
+        if op_method == method and pattern.match(path) and keys <= present and (best is None or literal > best[0]):
             best = (literal, name)
     return best[1] if best else None
 
@@ -87,9 +100,9 @@ def iam_action(record: dict) -> str | None:
     if action:
         return f"{prefix}:{action}"
     if service in REST_SERVICES:
-        op = rest_operation(REST_SERVICES[service], record.get("method", "GET"), url.path)
+        op = rest_operation(REST_SERVICES[service], record.get("method", "GET"), url.path, url.query)
         if op:
-            return f"{prefix}:{op}"
+            return f"{prefix}:{S3_ACTIONS.get(op, op) if service == 's3' else op}"
     return f"{prefix}:?{record.get('method', 'GET')} {url.path}"
 
 # -- static view: the AWS operations the collection's code can call ---------------
@@ -98,13 +111,13 @@ SERVICES = {"ec2": "ec2", "rds": "rds", "ssm": "ssm", "sts": "sts", "elbv2": "el
             "wafv2": "wafv2", "acm": "acm", "route53": "route53", "ecs": "ecs",
             "servicediscovery": "servicediscovery", "application-autoscaling": "application-autoscaling",
             "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
-            "resourcegroupstaggingapi": "tag", "dynamodb": "dynamodb"}
+            "resourcegroupstaggingapi": "tag", "dynamodb": "dynamodb", "s3": "s3"}
 # module_utils file -> the service its wrappers talk to (when the operation name is ambiguous).
 FILE_SERVICE = {"ec2": "ec2", "rds": "rds", "aurora": "rds", "ssm": "ssm", "elbv2": "elbv2", "wafv2": "wafv2",
                 "acm": "acm", "route53": "route53", "dns": "route53", "ecs": "ecs",
                 "servicediscovery": "servicediscovery", "application_autoscaling": "application-autoscaling",
                 "logs": "logs", "iam": "iam", "cloudwatch": "cloudwatch", "sns": "sns", "ecr": "ecr", "kms": "kms",
-                "tagging": "resourcegroupstaggingapi", "dynamodb": "dynamodb"}
+                "tagging": "resourcegroupstaggingapi", "dynamodb": "dynamodb", "s3": "s3"}
 
 
 @functools.cache
@@ -116,7 +129,8 @@ def _operations_by_snake_name() -> dict[str, list[tuple[str, str]]]:
     index: dict[str, list[tuple[str, str]]] = {}
     for service, prefix in SERVICES.items():
         for op in session.get_service_model(service).operation_names:
-            index.setdefault(xform_name(op), []).append((service, f"{prefix}:{op}"))
+            action = S3_ACTIONS.get(op, op) if service == "s3" else op
+            index.setdefault(xform_name(op), []).append((service, f"{prefix}:{action}"))
     return index
 
 

@@ -124,6 +124,7 @@ class Call:
     params: dict
     label: str = ""
     path: str = ""
+    headers: dict = field(default_factory=dict)
 
 
 def _unflatten(flat: dict[str, str]) -> dict:
@@ -196,7 +197,7 @@ def parse(record: dict, label: str = "") -> Call | None:
         flat = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
         flat.update({k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()})
         params = _unflatten({k: v for k, v in flat.items() if k not in ("Action", "Version")})
-    return Call(action, params, label or action, url.path)
+    return Call(action, params, label or action, url.path, headers)
 
 
 # -- what the emulator knows: resource tags and the relations requests do not carry --------
@@ -349,6 +350,20 @@ def _waf_acl(p: dict) -> str:
 def _zone(path: str) -> str:
     match = re.search(r"/hostedzone/([^/]+)", path)
     return sar_arn("route53", "hostedzone", match.group(1) if match else "*")
+
+
+def _objects(p: dict) -> list[dict]:
+    """The <Object> entries of a DeleteObjects body (one, or a list)."""
+    value = p.get("Object")
+    return [value] if isinstance(value, dict) else list(value or [])
+
+
+def _bucket(path: str) -> str:
+    return sar_arn("s3", "bucket", path.lstrip("/").split("/", 1)[0])
+
+
+def _object(path: str, key: str) -> str:
+    return sar_arn("s3", "object", path.lstrip("/").split("/", 1)[0], key)
 
 
 def _ssm(name: str) -> str:
@@ -603,6 +618,17 @@ RESOURCES = {
                                                                             p["ServiceId"]))],
     "servicediscovery:TagResource": lambda p, c, s: [(p.get("_rtype", ""), p["ResourceARN"])],
     "servicediscovery:UpdateService": lambda p, c, s: [("service", sar_arn("servicediscovery", "service", p["Id"]))],
+    # S3 (REST: the bucket, and the key, are in the path: path-style requests)
+    **{f"s3:{a}": (lambda p, c, s: [("bucket", _bucket(c.path))])
+       for a in ("CreateBucket", "DeleteBucket", "ListBucket", "ListBucketVersions", "GetBucketPolicy",
+                 "PutBucketPolicy", "GetEncryptionConfiguration", "PutEncryptionConfiguration",
+                 "GetLifecycleConfiguration", "PutLifecycleConfiguration", "GetBucketPublicAccessBlock",
+                 "PutBucketPublicAccessBlock", "GetBucketOwnershipControls", "PutBucketOwnershipControls",
+                 "GetBucketTagging", "PutBucketTagging")},
+    # DeleteObjects is authorized per key it names (S3 API Reference, DeleteObjects: "Permissions").
+    **{f"s3:{a}": (lambda p, c, s: [("object", _object(c.path, o["Key"])) for o in _objects(p)]
+                   or [("object", _object(c.path, "*"))])
+       for a in ("DeleteObject", "DeleteObjectVersion")},
     # SNS
     "sns:CreateTopic": lambda p, c, s: [("topic", sar_arn("sns", "topic", p["Name"]))],
     **{f"sns:{a}": (lambda p, c, s: [("topic", p["TopicArn"])])
@@ -810,6 +836,13 @@ def beside(call: Call, index: TagIndex) -> list[tuple[Call, dict]]:
         # publishing flow logs to CloudWatch Logs", "Permissions for IAM principals that publish flow logs").
         add("iam:PassRole", {"RoleArn": p["DeliverLogsPermissionArn"]},
             **{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"})
+    if call.action == "s3:CreateBucket" and "x-amz-object-ownership" in call.headers:
+        # S3 API Reference, CreateBucket: setting ObjectOwnership needs s3:PutBucketOwnershipControls as well.
+        add("s3:PutBucketOwnershipControls", {})
+    if call.action == "s3:DeleteObject" and any(o.get("VersionId") for o in _objects(p)):
+        # A key named with its version id is authorized as s3:DeleteObjectVersion (S3 User Guide, "Deleting
+        # object versions from a versioning-enabled bucket"; the null version of an unversioned object too).
+        add("s3:DeleteObjectVersion", {"Object": [o for o in _objects(p) if o.get("VersionId")]})
     if call.action == "ssm:PutParameter" and p.get("Type") == "SecureString":
         key = _customer_key(p.get("KeyId"))
         if key:

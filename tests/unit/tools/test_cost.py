@@ -127,3 +127,19 @@ def test_flow_logs_cost_by_traffic_type_and_nothing_when_off():
     assert everything[1] > reject[1] and everything[3].startswith("ALL traffic")
     off = cost.estimate(view(network_flow_logs={"enabled": False}), PRICES)
     assert [x for x in off.lines if x[0] == "VPC flow logs"] == []
+
+
+def test_access_logs_cost_the_stacks_bucket_by_retention_and_nothing_elsewhere():
+    p = {k: v["value"] for k, v in PRICES["prices"].items()}
+    u = PRICES["usage"]
+    own = line(cost.estimate(view(edge_access_logs={"enabled": True, "bucket": "", "retention_days": 90}), PRICES),
+               "ALB access logs (S3)")
+    requests = u["alb_access_log_objects_per_month"] / 1000 * p["s3_put_thousand"]
+    assert own[1] == pytest.approx(u["alb_access_logs_gb_per_month"] * 3 * p["s3_standard_gb_month"] + requests,
+                                   abs=0.01)
+    longer = line(cost.estimate(view(edge_access_logs={"enabled": True, "bucket": "", "retention_days": 365}),
+                                PRICES), "ALB access logs (S3)")
+    assert longer[1] > own[1] and "kept 365 days" in longer[3]
+    for access in ({"enabled": False}, {"enabled": True, "bucket": "central-logs", "retention_days": 90}):
+        est = cost.estimate(view(edge_access_logs=access), PRICES)
+        assert [x for x in est.lines if x[0] == "ALB access logs (S3)"] == [], access

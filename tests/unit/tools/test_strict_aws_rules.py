@@ -31,6 +31,8 @@ class State:
         self.roles = set()
         self.parameters = {}
         self.rotated = []
+        self.policies = {}  # bucket -> policy ({} for none)
+        self.account_id = "123456789012"
 
     def role_exists(self, name):
         return name in self.roles
@@ -43,6 +45,9 @@ class State:
 
     def rotate_lock_token(self, region, acl_id):
         self.rotated.append(acl_id)
+
+    def bucket_policy(self, bucket):
+        return self.policies.get(bucket)
 
 
 @pytest.fixture
@@ -191,6 +196,39 @@ def test_a_parameters_type_cannot_change(clock):
     assert code(strict.refusal(put, True)) == (400, "HierarchyTypeMismatchException")
     state.parameters["/p/e/db_password"] = "SecureString"
     assert strict.refusal(put, True) is None
+
+
+def access_logs_on(bucket, prefix="alb"):
+    keys = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": bucket, "access_logs.s3.prefix": prefix}
+    params = {}
+    for n, (key, value) in enumerate(keys.items(), 1):
+        params[f"Attributes.member.{n}.Key"], params[f"Attributes.member.{n}.Value"] = key, value
+    return call("elasticloadbalancing", "ModifyLoadBalancerAttributes", LoadBalancerArn=ALB, **params)
+
+
+def elb_may_write(resource):
+    return {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::582318560864:root"},
+                           "Action": "s3:PutObject", "Resource": resource}]}
+
+
+def test_access_logs_need_a_bucket_whose_policy_lets_elb_write_and_time_for_that_policy(clock):
+    state = State()
+    strict = profile(clock, state=state)
+    on = access_logs_on("logs")
+    answer = strict.refusal(on, True)  # no such bucket
+    assert code(answer) == (400, "InvalidConfigurationRequest") and b"Access Denied for bucket: logs" in answer[2]
+    state.policies["logs"] = {}
+    assert strict.refusal(on, True) is not None  # a bucket without a policy
+    state.policies["logs"] = elb_may_write("arn:aws:s3:::logs/other/AWSLogs/123456789012/*")
+    assert strict.refusal(on, True) is not None  # another prefix
+    state.policies["logs"] = elb_may_write("arn:aws:s3:::logs/alb/AWSLogs/123456789012/*")
+    strict.observe(Call("s3", "PUT /logs", {"policy": ""}, REGION), 204, b"")
+    assert strict.refusal(on, True) is not None  # the policy set a moment ago is not seen yet
+    after(clock, RULES["elb_access_log_bucket"].window)
+    assert strict.refusal(on, True) is None
+    off = call("elasticloadbalancing", "ModifyLoadBalancerAttributes", LoadBalancerArn=ALB,
+               **{"Attributes.member.1.Key": "access_logs.s3.enabled", "Attributes.member.1.Value": "false"})
+    assert strict.refusal(off, True) is None  # turning them off needs nothing of the bucket
 
 
 CLUSTERS = (b'<DescribeDBClustersResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBClustersResult>'

@@ -18,7 +18,8 @@ GOOD = {
                      "matcher": "200-399"},
     "deregistration_delay": 30,
     "idle_timeout": 60,
-    "access_logs": {"enabled": False, "bucket": "", "prefix": ""},
+    "access_logs": {"enabled": True, "bucket": "", "prefix": "alb", "retention_days": 90},
+    "account_id": "123456789012",
     "acm_wait_timeout": 900,
     "waf_rules": [{"managed": "AWSManagedRulesCommonRuleSet"}, {"geo_allow": ["JP"]}, {"rate_limit": 2000}],
     "waf_log_retention_days": 30,
@@ -76,8 +77,11 @@ def test_good_spec_has_no_errors():
     ({"deregistration_delay": True}, "edge_deregistration_delay = True must be a whole number of seconds"),
     ({"idle_timeout": 0}, "edge_idle_timeout = 0 must be between 1 and 4000"),
     ({"acm_wait_timeout": 10}, "edge_acm_wait_timeout = 10 must be between 60 and 7200"),
-    ({"access_logs": {"enabled": True, "bucket": "", "prefix": ""}},
-     "edge_access_logs.bucket = '': access logs are on, so give the name of an S3 bucket"),
+    ({"metric_prefix": "a-very-long-project-name-for-a-stack-prefix"},
+     "edge_access_logs.bucket = '' makes the stack's own bucket 'a-very-long-project-name-for-a-stack-prefix-alb-logs-"
+     "123456789012', longer than the 63 characters S3 allows"),
+    ({"access_logs.retention_days": 0}, "edge_access_logs.retention_days = 0 must be between 1 and 3650 of days"),
+    ({"access_logs.retention_days": "90"}, "edge_access_logs.retention_days = '90' must be a whole number of days"),
     ({"access_logs": {"enabled": True, "bucket": "Logs_Bucket", "prefix": ""}}, "edge_access_logs.bucket = 'Logs_"),
     ({"access_logs": {"enabled": True, "bucket": "logs-bucket", "prefix": "/alb/"}},
      "edge_access_logs.prefix = '/alb/' must not start or end with '/'"),
@@ -93,6 +97,30 @@ def test_each_rule_names_the_variable(changes, expected):
 
 def test_access_logs_with_a_bucket_are_fine():
     assert edge_errors(spec(access_logs={"enabled": True, "bucket": "solo-saving-logs", "prefix": "alb"})) == []
+    assert edge_errors(spec(access_logs={"enabled": False})) == []
+
+
+def test_the_stacks_own_log_bucket_is_named_after_the_prefix_and_account():
+    filters = FilterModule().filters()
+    assert filters["access_log_bucket_name"]("solo-saving-prod", "123456789012") == \
+        "solo-saving-prod-alb-logs-123456789012"
+
+
+@pytest.mark.parametrize(("region", "principal"), [
+    # a region opened before August 2022: its Elastic Load Balancing account
+    ("ap-northeast-1", {"AWS": "arn:aws:iam::582318560864:root"}),
+    ("us-gov-west-1", {"AWS": "arn:aws-us-gov:iam::048591011584:root"}),
+    # a newer region: the log delivery service principal
+    ("ap-southeast-5", {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}),
+])
+def test_log_delivery_may_write_only_this_accounts_logs_under_the_prefix(region, principal):
+    statements = FilterModule().filters()["alb_log_delivery_statements"]("b", "alb", "123456789012", region)
+    partition = "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    assert statements == [{"Sid": "AllowLoadBalancerAccessLogs", "Effect": "Allow", "Principal": principal,
+                           "Action": "s3:PutObject",
+                           "Resource": f"arn:{partition}:s3:::b/alb/AWSLogs/123456789012/*"}]
+    bare = FilterModule().filters()["alb_log_delivery_statements"]("b", "", "123456789012", region)
+    assert bare[0]["Resource"].endswith(":::b/AWSLogs/123456789012/*")
 
 
 @pytest.mark.parametrize(("name", "problem"), [

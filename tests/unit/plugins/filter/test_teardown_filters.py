@@ -9,7 +9,7 @@ from ansible_collections.solo_saving.infra.plugins.filter.teardown import Filter
 
 GOOD = {"confirm": "dev", "environment": "dev", "is_production": False, "name_prefix": "solo-saving-dev",
         "lift_deletion_protection": False, "final_snapshot": False, "delete_secrets": False, "delete_images": False,
-        "delete_hosted_zone": False, "wait_timeout": 1800, "wait_delay": 10}
+        "delete_access_logs": False, "delete_hosted_zone": False, "wait_timeout": 1800, "wait_delay": 10}
 
 
 def test_a_confirmed_request_passes():

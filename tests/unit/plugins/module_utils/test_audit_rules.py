@@ -30,6 +30,8 @@ EXPECTED = {
                                         ("alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
                                         ("aurora-cpu-high", "AWS/RDS", "CPUUtilization"))],
     "scaling": {"frontend": {"min": 2, "max": 4}, "backend": {"min": "2", "max": "4"}},
+    "access_logs": {"enabled": True, "bucket": "p-e-alb-logs-123456789012", "prefix": "alb", "owned": True,
+                    "retention_days": "90"},
     "flow_logs": {"enabled": True, "traffic_type": "REJECT", "log_group": "p-e-vpc-flow-logs", "retention_days": "90"},
     "endpoint_policies": {service: perimeter_policy(service, "123456789012", "ap-northeast-1")
                           for service in ("ecr.api", "ecr.dkr", "logs", "ssm", "s3")},
@@ -111,6 +113,12 @@ def good():
     }
     snap["load_balancer"] = {"arn": "alb-arn", "scheme": "internet-facing", "subnets": ["s-public-a", "s-public-c"],
                              "security_groups": ["sg-alb"]}
+    snap["access_logs"] = {"enabled": True, "bucket": "p-e-alb-logs-123456789012", "prefix": "alb", "bucket_state": {
+        "exists": True, "encryption": True, "expiration_days": 90,
+        "public_access_block": {k: True for k in audit.BLOCK_ALL},
+        "policy": json.dumps({"Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})}}
     snap["listeners"] = [
         {"port": 443, "protocol": "HTTPS", "ssl_policy": EXPECTED["tls_policy"], "certificates": ["cert"],
          "actions": [{"type": "forward", "target_group_arns": [TG]}]},
@@ -245,6 +253,17 @@ DRIFTS = [
      "the 80 listener does more than a 301 redirect"),
     ("backend-not-behind-alb", _set(["services", "backend", "load_balancers"], ["tg-2"]),
      "the backend service is attached to a load balancer"),
+    ("alb-access-logs", _set(["access_logs", "enabled"], False), "the load balancer writes no access logs"),
+    ("alb-access-logs", _set(["access_logs", "prefix"], "other"),
+     "writes its access logs to s3://p-e-alb-logs-123456789012/other, not to s3://p-e-alb-logs-123456789012/alb"),
+    ("alb-access-logs", _set(["access_logs", "bucket_state"], {"exists": False}),
+     "the access log bucket p-e-alb-logs-123456789012 does not exist"),
+    ("alb-access-logs", _set(["access_logs", "bucket_state", "public_access_block", "RestrictPublicBuckets"], False),
+     "does not block public access (RestrictPublicBuckets off)"),
+    ("alb-access-logs", _set(["access_logs", "bucket_state", "encryption"], False), "has no default encryption"),
+    ("alb-access-logs", _set(["access_logs", "bucket_state", "policy"], None), "does not refuse plain-HTTP requests"),
+    ("alb-access-logs", _set(["access_logs", "bucket_state", "expiration_days"], None),
+     "keeps access logs forever, the inventory says 90 days"),
     ("waf-associated-with-required-rules", _set(["web_acl"], None), "no web ACL is associated"),
     ("waf-associated-with-required-rules", lambda s: s["web_acl"]["rules"].pop(1),
      "lacks the managed rule group AWSManagedRulesSQLiRuleSet"),
@@ -314,6 +333,17 @@ def test_each_rule_fails_on_its_drift(rule, drift, message):
     assert any(message in f["message"] for f in results[rule]["findings"]), results[rule]["findings"]
     others = [name for name, r in results.items() if not r["passed"] and name != rule]
     assert others == [], others
+
+
+def test_access_logs_off_in_the_inventory_is_a_finding_and_another_bucket_is_not_audited():
+    off = dict(EXPECTED, access_logs={"enabled": False})
+    results = {r["rule"]: r for r in audit.evaluate(good(), off, only=["alb-access-logs"])}
+    assert [f["message"] for f in results["alb-access-logs"]["findings"]] == [
+        "the inventory turns the ALB's access logs off (edge_access_logs.enabled)"]
+    theirs = dict(EXPECTED, access_logs={"enabled": True, "bucket": "central-logs", "prefix": "alb", "owned": False})
+    snap = good()
+    snap["access_logs"].update(bucket="central-logs", bucket_state=None)
+    assert audit.evaluate(snap, theirs, only=["alb-access-logs"])[0]["passed"]
 
 
 def test_only_runs_the_named_rules():

@@ -36,6 +36,7 @@ def test_order_puts_dependents_first():
         ("dns-record", "load-balancer"),
         ("web-acl", "load-balancer"),
         ("load-balancer", "target-group"),
+        ("load-balancer", "s3-bucket"),          # the ALB writes its access logs until it is gone
         ("load-balancer", "certificate"),
         ("db-instance", "db-cluster"),
         ("sns-topic", "kms-key"),
@@ -95,6 +96,8 @@ def test_ordered_is_stable_within_a_kind():
     (ACCOUNT.format("servicediscovery", "service/srv-1"), ("cloudmap-service", "srv-1")),
     ("arn:aws:iam::123456789012:role/path/x-task", ("iam-role", "x-task")),
     ("arn:aws:route53:::hostedzone/Z1", ("hosted-zone", "Z1")),
+    ("arn:aws:s3:::x-alb-logs-123456789012", ("s3-bucket", "x-alb-logs-123456789012")),
+    ("arn:aws:s3:::x-alb-logs-123456789012/alb/key", ("unknown", "arn:aws:s3:::x-alb-logs-123456789012/alb/key")),
     (ACCOUNT.format("lambda", "function:x"), ("unknown", ACCOUNT.format("lambda", "function:x"))),
     ("not-an-arn", ("unknown", "not-an-arn")),
 ])
@@ -121,9 +124,11 @@ def test_final_snapshot_identifier_refuses_an_invalid_prefix(prefix):
         final_snapshot_identifier(prefix, now)
 
 
-KEEP_ALL = {"delete_parameters": False, "delete_images": False, "delete_hosted_zone": False,
+KEEP_ALL = {"delete_parameters": False, "delete_images": False, "delete_access_logs": False,
+            "delete_hosted_zone": False,
             "final_snapshot_identifier": "x-final-20261129-0705"}
-DELETE_ALL = {"delete_parameters": True, "delete_images": True, "delete_hosted_zone": True,
+DELETE_ALL = {"delete_parameters": True, "delete_images": True, "delete_access_logs": True,
+              "delete_hosted_zone": True,
               "final_snapshot_identifier": ""}
 
 
@@ -141,6 +146,9 @@ DELETE_ALL = {"delete_parameters": True, "delete_images": True, "delete_hosted_z
     (Resource("ecr-repository", "x/backend", data={"image_count": 3}), DELETE_ALL, None),
     (Resource("hosted-zone", "Z1", "example.com"), KEEP_ALL, "the hosted zone is kept"),
     (Resource("hosted-zone", "Z1", "example.com"), DELETE_ALL, None),
+    (Resource("s3-bucket", "x-alb-logs-1", data={"object_count": 2}), KEEP_ALL, "holds 2 log objects:"),
+    (Resource("s3-bucket", "x-alb-logs-1", data={"object_count": 0}), KEEP_ALL, None),
+    (Resource("s3-bucket", "x-alb-logs-1", data={"object_count": 2}), DELETE_ALL, None),
     (Resource("vpc", "vpc-1"), KEEP_ALL, None),
 ])
 def test_retention_reason(resource, policy, expected):

@@ -26,6 +26,7 @@ TG_ARN = ARN.format("elasticloadbalancing", "targetgroup/p-dev-tg-frontend/1")
 ACL_ARN = ARN.format("wafv2", "regional/webacl/p-dev-waf/acl-1")
 CERT_ARN = ARN.format("acm", "certificate/c-1")
 TOPIC_ARN = ARN.format("sns", "p-dev-alarms")
+LOG_BUCKET = "p-dev-alb-logs-123456789012"
 WRITES = ("delete", "deregister", "detach", "disassociate", "remove", "revoke", "modify", "update", "stop",
           "change", "schedule")
 NOW = datetime.datetime(2026, 11, 29, 7, 5, tzinfo=datetime.timezone.utc)  # noqa: UP017  # py3.10 compatible
@@ -114,6 +115,10 @@ def environment():
         "params": ["/p/dev/db_password", "/p/dev/db_username"],
         "repos": {"p-dev/backend": {"tags": TAGS, "images": 2}, "p-dev/frontend": {"tags": TAGS, "images": 0},
                   "p-prod/backend": {"tags": OTHER, "images": 5}},
+        # the ALB's access logs; a bucket of the same prefix without the environment's tags is not the stack's
+        "buckets": {LOG_BUCKET: {"tags": TAGS, "objects": [f"alb/AWSLogs/123456789012/{n}.log.gz" for n in range(3)]},
+                    "p-dev-notes": {"tags": {}, "objects": ["a.txt"]},
+                    "p-prod-alb-logs-123456789012": {"tags": OTHER, "objects": []}},
     }
 
 
@@ -132,7 +137,7 @@ class World:
 
     def install(self, monkeypatch):
         for service in ("acm", "aas", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs", "rds",
-                        "route53", "cloudmap", "sns", "ssm", "tagging", "wafv2"):
+                        "route53", "s3", "cloudmap", "sns", "ssm", "tagging", "wafv2"):
             monkeypatch.setattr(module, service, Service(service, self))
 
     def writes(self):
@@ -302,6 +307,28 @@ class World:
 
     def h_rds__delete_event_subscription(self, name):
         self.state["event_subscriptions"].pop(name, None)
+
+    def h_s3__list_buckets(self, prefix):
+        return [n for n in self.state["buckets"] if n.startswith(prefix)]
+
+    def h_s3__head_bucket(self, name):
+        return "ap-northeast-1" if name in self.state["buckets"] else None
+
+    def h_s3__get_bucket_tagging(self, name):
+        return lt(self.state["buckets"][name]["tags"])
+
+    def h_s3__list_object_versions(self, name):
+        bucket = self.state["buckets"].get(name)
+        return None if bucket is None else [{"Key": k, "VersionId": "null"} for k in bucket["objects"]]
+
+    def h_s3__delete_objects(self, name, objects):
+        keys = {o["Key"] for o in objects}
+        self.state["buckets"][name]["objects"] = [k for k in self.state["buckets"][name]["objects"] if k not in keys]
+
+    def h_s3__delete_bucket(self, name):
+        if self.state["buckets"][name]["objects"]:
+            raise SoloAwsError("BucketNotEmpty")
+        self.state["buckets"].pop(name)
 
     def h_kms__list_aliases(self, prefix):
         return [{"AliasName": a, "TargetKeyId": k} for a, k in self.state.get("kms_aliases", {}).items()
@@ -489,7 +516,8 @@ class Service:
 
 
 PARAMS = {"project": "p", "environment": "dev", "name_prefix": "p-dev", "parameter_path": "/p/dev",
-          "delete_parameters": True, "delete_images": True, "hosted_zone_name": "example.com",
+          "delete_parameters": True, "delete_images": True, "delete_access_logs": True,
+          "hosted_zone_name": "example.com",
           "delete_hosted_zone": False, "final_snapshot": False, "lift_deletion_protection": False,
           "wait_timeout": 30, "wait_delay": 5}
 
@@ -536,6 +564,8 @@ def test_check_mode_lists_everything_and_writes_nothing(world):
     assert "Aurora cluster snapshot rds:p-dev-db-auto" not in labels
     assert "log group /aws/rds/cluster/p-dev-db/postgresql" in labels
     assert "delete ECR repository p-dev/backend and its 2 images" in td.actions
+    assert f"delete 3 object version(s) of S3 bucket {LOG_BUCKET}" in td.actions
+    assert f"S3 bucket {LOG_BUCKET}" in labels and "S3 bucket p-dev-notes" not in labels
     assert "scale ECS service frontend to 0 tasks" in td.actions
     assert retained == []  # the zone carries no environment tags: it is not the environment's
     assert remaining == []
@@ -577,6 +607,10 @@ def test_a_run_deletes_in_dependency_order_and_leaves_nothing(world):
     # the revoked rules are the cross references only
     assert [a[1] for a in world.write_args("revoke_rules")] == ["egress", "ingress"]
     assert world.state["repos"] == {"p-prod/backend": {"tags": OTHER, "images": 5}}
+    # the log bucket is emptied once its load balancer is gone, then deleted; the others stay
+    assert first("delete_load_balancer") < first("delete_objects") < first("delete_bucket") < first("delete_vpc")
+    assert world.write_args("delete_bucket") == [(LOG_BUCKET, )]
+    assert sorted(world.state["buckets"]) == ["p-dev-notes", "p-prod-alb-logs-123456789012"]
     assert list(world.state["ecs_clusters"]) == ["p-prod"]
 
 
@@ -614,7 +648,8 @@ def test_deletion_protection_refuses_before_any_write(world):
 def test_production_lifts_protection_takes_a_dated_final_snapshot_and_keeps_secrets_and_images(world):
     world.state["db_clusters"]["p-dev-db"]["DeletionProtection"] = True
     world.state["lbs"][LB_ARN]["protected"] = True
-    td = teardown(lift_deletion_protection=True, final_snapshot=True, delete_parameters=False, delete_images=False)
+    td = teardown(lift_deletion_protection=True, final_snapshot=True, delete_parameters=False, delete_images=False,
+                  delete_access_logs=False)
     retained, remaining = td.run()
     writes = [f for _s, f in world.writes()]
     assert writes.index("modify_db_cluster") < writes.index("delete_db_cluster")
@@ -623,10 +658,13 @@ def test_production_lifts_protection_takes_a_dated_final_snapshot_and_keeps_secr
     assert world.write_args("delete_db_cluster") == [("p-dev-db", "p-dev-final-20261129-0705")]
     assert td.snapshot_taken == "p-dev-final-20261129-0705"
     assert "delete_parameters" not in writes
-    assert [r["label"] for r in retained] == ["Aurora cluster snapshot p-dev-final-20261129-0705",
+    assert [r["label"] for r in retained] == [f"S3 bucket {LOG_BUCKET}",
+                                              "Aurora cluster snapshot p-dev-final-20261129-0705",
                                               "SSM parameter /p/dev/db_password", "SSM parameter /p/dev/db_username",
                                               "ECR repository p-dev/backend"]
-    assert retained[0]["reason"] == "the final snapshot of the Aurora cluster, taken by this teardown"
+    assert retained[0]["reason"] == "holds 3 log objects: access logs are kept in production"
+    assert retained[1]["reason"] == "the final snapshot of the Aurora cluster, taken by this teardown"
+    assert LOG_BUCKET in world.state["buckets"]
     assert remaining == []
     # the empty repository goes, the one with images stays
     assert "p-dev/frontend" not in world.state["repos"] and "p-dev/backend" in world.state["repos"]
