@@ -12,6 +12,7 @@ from tests.support.aws import is_write, request_action
 pytestmark = pytest.mark.slow
 PREFIX = "solo-saving-local"
 TOPIC = f"arn:aws:sns:ap-northeast-1:123456789012:{PREFIX}-alarms"
+LOG_BUCKET = f"{PREFIX}-alb-logs-123456789012"
 
 
 def _sg(ec2, name):
@@ -126,6 +127,25 @@ def open_the_default_security_group(aws):
                                                   {"Name": "group-name", "Values": ["default"]}])
     ec2.authorize_security_group_ingress(GroupId=group["SecurityGroups"][0]["GroupId"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+
+def _alb_arn(aws):
+    return aws.client("elbv2").describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
+
+
+def turn_the_access_logs_off(aws):
+    aws.client("elbv2").modify_load_balancer_attributes(LoadBalancerArn=_alb_arn(aws), Attributes=[
+        {"Key": "access_logs.s3.enabled", "Value": "false"}])
+
+
+def keep_the_access_logs_forever(aws):
+    aws.client("s3").delete_bucket_lifecycle(Bucket=LOG_BUCKET)
+
+
+def drop_the_log_buckets_policy(aws):
+    aws.client("s3").delete_bucket_policy(Bucket=LOG_BUCKET)
+
+
 def remove_the_topic_encryption(aws):
     aws.client("sns").set_topic_attributes(TopicArn=TOPIC, AttributeName="KmsMasterKeyId", AttributeValue="")
 
@@ -180,6 +200,9 @@ DRIFTS = [
      f"RDS event subscription {PREFIX}-db-instance-events does not watch {PREFIX}-db-"),
     (disable_the_parameter_group_event_subscription, "rds-event-subscriptions",
      f"RDS event subscription {PREFIX}-db-parameter-group-events is disabled"),
+    (keep_the_access_logs_forever, "alb-access-logs", f"bucket {LOG_BUCKET} keeps access logs forever"),
+    (drop_the_log_buckets_policy, "alb-access-logs",
+     f"the policy of bucket {LOG_BUCKET} does not refuse plain-HTTP requests"),
 ]
 
 
@@ -189,14 +212,15 @@ def test_site_repairs_what_verify_names(aws, playbook):
                    trust_any_ecs_task_with_the_execution_role, turn_minor_upgrades_off_on_the_reader,
                    open_the_ssm_endpoint_to_anyone, open_the_default_security_group,
                    remove_the_topic_encryption, delete_the_cluster_event_subscription, stop_watching_an_instance,
-                   disable_the_parameter_group_event_subscription):
+                   disable_the_parameter_group_event_subscription, keep_the_access_logs_forever,
+                   drop_the_log_buckets_policy, turn_the_access_logs_off):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
                  "aurora-auto-minor-upgrades", "vpc-endpoint-policies-perimeter", "default-security-group-closed",
-                 "alarm-topic-encrypted-cmk", "rds-event-subscriptions"):
+                 "alarm-topic-encrypted-cmk", "rds-event-subscriptions", "alb-access-logs"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
@@ -212,6 +236,14 @@ def test_site_repairs_what_verify_names(aws, playbook):
     assert all(s["Enabled"] and s["SnsTopicArn"] == TOPIC for s in subs.values()) and len(subs) == 4
     assert len(subs[f"{PREFIX}-db-instance-events"]["SourceIdsList"]) == 2
     assert subs[f"{PREFIX}-db-cluster-events"]["SourceIdsList"] == [f"{PREFIX}-db"]
+    # The access logs are on again, to a bucket that expires them and refuses plain HTTP again.
+    attributes = {a["Key"]: a["Value"] for a in aws.client("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=_alb_arn(aws))["Attributes"]}
+    assert (attributes["access_logs.s3.enabled"], attributes["access_logs.s3.bucket"]) == ("true", LOG_BUCKET)
+    s3 = aws.client("s3")
+    assert s3.get_bucket_lifecycle_configuration(Bucket=LOG_BUCKET)["Rules"][0]["Expiration"] == {"Days": 90}
+    assert json.loads(s3.get_bucket_policy(Bucket=LOG_BUCKET)["Policy"])["Statement"][0]["Sid"] == \
+        "DenyInsecureTransport"
 
 
 def test_verify_passes_then_names_each_drift(aws, playbook):

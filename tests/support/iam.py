@@ -27,6 +27,8 @@ S3_ACTIONS = {
     "PutBucketEncryption": "PutEncryptionConfiguration", "GetBucketEncryption": "GetEncryptionConfiguration",
     "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
     "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    # The deprecated operations of the same URI (botocore's model keeps them): the same actions.
+    "PutBucketLifecycle": "PutLifecycleConfiguration", "GetBucketLifecycle": "GetLifecycleConfiguration",
     "PutPublicAccessBlock": "PutBucketPublicAccessBlock", "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
     "DeleteObjects": "DeleteObject",  # and s3:DeleteObjectVersion for each versioned key (iam_requests)
 }
