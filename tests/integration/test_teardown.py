@@ -122,6 +122,9 @@ def test_teardown_removes_everything_a_rerun_changes_nothing_and_site_rebuilds(a
     assert plan.rc == 0, plan.output[-6000:]
     assert records and writes(records) == []
     planned = report(plan)
+    # --check says what the teardown would do, not what it did.
+    assert "would delete: [" in planned and "deleted:" not in planned, planned
+    assert "Nothing of the environment would be kept." in planned
     for label in ("ECS service frontend", "Aurora cluster solo-saving-local-db", "load balancer solo-saving-local-alb",
                   "web ACL solo-saving-local-waf", "KMS key alias/solo-saving-local-alarms",
                   "RDS event subscription solo-saving-local-db-cluster-events",
@@ -134,6 +137,7 @@ def test_teardown_removes_everything_a_rerun_changes_nothing_and_site_rebuilds(a
     run = playbook(TEARDOWN, *CONFIRM, check=True)
     assert run.recap()["changed"] == 1
     assert "remaining: []" in report(run) and "retained: []" in report(run), report(run)
+    assert "Nothing of the environment is kept." in report(run)
     assert tagged(aws) == []
     assert leftovers(aws) == {}
 
@@ -192,6 +196,10 @@ def test_production_keeps_a_dated_final_snapshot_the_parameters_and_the_images(a
     assert "SSM parameter /solo-saving/local/db_password: parameters are kept in production" in text
     assert f"ECR repository {PREFIX}/backend: holds 1 image: images are kept in production" in text
     assert "remaining: []" in text
+    # The note says how to delete what was kept, and only that.
+    assert "note: Kept on purpose; snapshots are deleted by hand once no longer needed; -e " \
+        "teardown_delete_secrets=true deletes the parameters; -e teardown_delete_images=true deletes the " \
+        "repositories that hold images." in text, text
     left = leftovers(aws)
     assert set(left) == {"ssm parameters", "ecr repositories"}, left
     assert left["ecr repositories"] == [f"{PREFIX}/backend"]
