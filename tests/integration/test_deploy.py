@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.support.aws import is_write, request_action
+from tests.support.iam import iam_action
 
 pytestmark = pytest.mark.slow
 REPO = "solo-saving-local/backend"
@@ -38,6 +39,9 @@ def test_deploy(aws, playbook):
     assert unknown.rc != 0
     assert f"image tag 'nope' is not in {REPO}: push the image first" in " ".join(unknown.output.split())
     assert [request_action(r) for r in records if is_write(r)] == []
+    # The tag is checked first: the services, load balancer and database were not even read.
+    read = [iam_action(r) or "" for r in records]
+    assert [a for a in read if a.split(":")[0] in ("ecs", "elasticloadbalancing", "rds")] == [], read
 
     # A bad input: refused before any AWS call.
     aws.start_recording()
