@@ -87,3 +87,26 @@ def test_test_file_names_are_unique():
     # pytest imports test modules by basename: two files of the same name stop the collection.
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_readme_tags_table_lists_every_tag_of_the_playbooks():
+    """Every tag a play of playbooks/ carries is a row of the top README's tags table, and no row is stale."""
+    played = set()
+    for path in sorted((ROOT / "playbooks").glob("*.yml")):
+        for play in yaml.safe_load(path.read_text()) or []:
+            played.update(play.get("tags") or [])
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Tags", 1)[1].split("\n\n", 2)[1]
+    rows = {line.split("|")[1].split()[0].strip("`") for line in table.splitlines()
+            if line.startswith("| `")}
+    assert played - {"always"} <= rows, sorted(played - rows)
+    assert rows - {"always"} <= played, sorted(rows - played)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_entry_point_descriptions_carry_no_markup(role):
+    """An entry point's short_description becomes a task name (argument validation): no C(...) or I(...) in it."""
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    marked = {name: spec["short_description"] for name, spec in specs.items()
+              if any(f"{m}(" in spec.get("short_description", "") for m in ("C", "I", "M", "B", "U", "L"))}
+    assert marked == {}
