@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 LOCAL_AWS_ENV := AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL:-http://127.0.0.1:$(LOCAL_AWS_PORT)} \
 	AWS_ACCESS_KEY_ID=$${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=$${AWS_SECRET_ACCESS_KEY:-testing}
 
-.PHONY: help setup up down plan verify test unit lint clean
+.PHONY: help setup up down plan verify test unit molecule lint clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,6 +54,17 @@ plan: setup ## Show what a run would change (ENV=local|dev|prod): site.yml --che
 TEST_WORKERS ?= auto
 test: setup ## Run every test: lint, unit, molecule and integration, against private emulators.
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+MOLECULE_PORT ?= 4567
+molecule: setup ## Run one role's molecule scenario on a fresh emulator of its own: make molecule ROLE=<role>.
+	@if [ -z "$(ROLE)" ] || [ ! -d roles/$(ROLE)/molecule/default ]; then \
+	  echo "make molecule ROLE=<role>: ROLE must be one of: $$(ls -d roles/*/molecule | cut -d/ -f2 | xargs)" >&2; \
+	  exit 2; fi
+	@LOCAL_AWS_PORT=$(MOLECULE_PORT) $(BIN)/python -m tools.emulator start
+	@cd roles/$(ROLE) && AWS_ENDPOINT_URL=http://127.0.0.1:$(MOLECULE_PORT) AWS_ACCESS_KEY_ID=testing \
+	  AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-northeast-1 AWS_DEFAULT_REGION=ap-northeast-1 \
+	  molecule test -s default; rc=$$?; cd $(CURDIR); \
+	  LOCAL_AWS_PORT=$(MOLECULE_PORT) $(BIN)/python -m tools.emulator stop; exit $$rc
 
 unit: setup ## Run the unit tests only.
 	$(BIN)/python -m pytest tests/unit
