@@ -8,6 +8,8 @@ Usage: python -m tools.emulator {start|stop|status|reset|url}
 
 Environment:
   LOCAL_AWS_PORT   port to listen on (default 4566)
+  LOCAL_AWS_ADOPT  1: start deploys into an emulator that already answers on the port though this checkout
+                   did not start it (refused otherwise)
   MOTO_*           passed through to moto unchanged (the emulator inherits the
                    caller's environment); the settings the project needs are
                    set here unless the caller already set them.
@@ -127,12 +129,51 @@ def _read_pid(port: int) -> int | None:
     return pid
 
 
+def started_here(port: int) -> bool:
+    """True when this checkout started what runs on ``port`` (the plain or the latency emulator)."""
+    if _read_pid(port) is not None:
+        return True
+    try:
+        pid = int((STATE_DIR / f"latency-emulator-{port}.pid").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def port_taken(port: int) -> bool:
+    """True when something listens on ``port`` (moto binds with SO_REUSEADDR: so does the probe)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
 def cmd_start(port: int) -> int:
     if is_up(port):
-        print(f"emulator already running on {url(port)}")
-        return 0
+        if started_here(port):
+            print(f"emulator already running on {url(port)}")
+            return 0
+        if os.environ.get("LOCAL_AWS_ADOPT") == "1":
+            print(f"using the emulator that already answers on {url(port)} (LOCAL_AWS_ADOPT=1)")
+            return 0
+        # Deploying into somebody else's emulator would mix two stacks' state without a word.
+        print(f"an emulator this checkout did not start already answers on {url(port)}: stop it, choose another "
+              "port (LOCAL_AWS_PORT=<port>), or set LOCAL_AWS_ADOPT=1 to deploy into it", file=sys.stderr)
+        return 1
+    if port_taken(port):
+        print(f"port {port} is taken by another program, which is not an emulator: choose another port "
+              "(LOCAL_AWS_PORT=<port>)", file=sys.stderr)
+        return 1
     log_path = STATE_DIR / f"emulator-{port}.log"
-    proc = spawn(port, log_path)
+    try:
+        proc = spawn(port, log_path)
+    except RuntimeError as e:
+        print(f"the emulator did not start: {e}", file=sys.stderr)
+        return 1
     _pid_file(port).write_text(f"{proc.pid}\n")
     print(f"emulator started on {url(port)} (pid {proc.pid}, log {log_path.relative_to(ROOT)})")
     return 0
