@@ -4,7 +4,7 @@
 
 Records are read one name at a time and written with UPSERT only when they
 differ, in one ChangeResourceRecordSets batch (Route 53 applies a batch
-atomically). Every write goes through a :class:`~.edge.Plan`.
+atomically). Every write goes through a :class:`~.common.Plan`.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure helpers of the edge modules (Route 53, ACM, ELBv2, WAFv2): no AWS calls here.
 
-:class:`Plan` records what a module does (or would do in check mode) and the
-before / after views for ``--diff``; the rest normalises what AWS returns so
-that it compares with what the inventory asks for.
+They normalise what AWS returns so that it compares with what the inventory asks for; the
+modules record their writes and ``--diff`` views through :class:`~.common.Plan`.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ description:
     interrupted at any point and started again adopts what exists instead of duplicating it.
   - In check mode nothing is written; resources that would be created are returned with identifiers
     of the form C(planned:<kind>:<name>), which the other modules of this collection understand.
-  - Fills a gap of the stock modules, which need one task per resource, cannot plan on an empty
-    account in check mode, and churn on mutually referencing security groups.
+  - Fills a gap of the stock modules, which need one task per resource and cannot plan on an empty
+    account in check mode (a planned VPC has no id for the subnets and groups that follow).
 author:
   - Solo Saving platform team (@solo-saving)
 options:

@@ -430,6 +430,14 @@ def test_major_upgrade_needs_the_variable_and_brings_the_new_family(run_module, 
 
 
 # -- refusals: replacement or data loss ---------------------------------------------------------------
+REMEDY = {
+    r"the key cannot change in place": "set database_kms_key_id back to arn:aws:kms:ap-northeast-1:1:key/aws-rds",
+    r"encrypted with KMS key arn:aws:kms:ap-northeast-1:1:key/aws-rds; .* set database_kms_key_id back":
+        "set database_kms_key_id back to arn:aws:kms:ap-northeast-1:1:key/aws-rds",
+    r"cannot go back to an older major version": "set database_engine_version back to 16.6",
+    r"created with database app; .* set database_db_name back to app": "set database_db_name back to app",
+    r"has master user root; SSM parameter /t/dev/db_username holds": "put root back into it",
+}
 @pytest.mark.parametrize(("mutate", "change", "message"), [
     (lambda c: c.update(Engine="aurora-mysql"), {}, r"runs aurora-mysql; .* the engine cannot change in place"),
     (lambda c: c.update(StorageEncrypted=False), {}, r"is not encrypted; .*storage encryption cannot change"),
@@ -448,7 +456,9 @@ def test_changes_that_would_replace_the_cluster_are_refused(run_module, fake, mu
     with pytest.raises(ModuleFail, match=message) as failure:
         run_module(mod, args(**change))
     assert fake.writes == []
-    assert "database_allow_new_cluster" in failure.value.result["msg"] or "back to" in failure.value.result["msg"]
+    # Each refusal says what to do instead: put the inventory back, or build a new cluster beside this one.
+    assert REMEDY.get(message, "set database_allow_new_cluster: true to create a new cluster beside this one") \
+        in failure.value.result["msg"]
 
 
 def test_kms_alias_of_the_same_key_is_accepted(run_module, fake):
