@@ -38,6 +38,31 @@ def list_aliases(client, prefix):
     return found
 
 
+@aws_call("list the KMS keys")
+def list_key_ids(client):
+    """The ids of every key of the account and region (customer and AWS-managed)."""
+    ids = []
+    for page in client.get_paginator("list_keys").paginate():
+        ids.extend(k["KeyId"] for k in page.get("Keys", []))
+    return ids
+
+
+# A deployer scoped to its project's keys may not read the others: for a search, they are not there.
+@aws_call("describe the KMS key", not_found=["NotFoundException", "AccessDeniedException"])
+def describe_readable_key(client, key_id):
+    """The key's metadata; None when there is no such key or the caller may not read it."""
+    return client.describe_key(KeyId=key_id)["KeyMetadata"]
+
+
+@aws_call("read the tags of the KMS key", not_found=["NotFoundException", "AccessDeniedException"])
+def list_readable_resource_tags(client, key_id):
+    """The key's tags ([{TagKey, TagValue}]); None when there is no such key or the caller may not read them."""
+    tags = []
+    for page in client.get_paginator("list_resource_tags").paginate(KeyId=key_id):
+        tags.extend(page.get("Tags", []))
+    return tags
+
+
 @aws_call("create the KMS key", retry_codes=POLICY_RETRY_CODES)
 def create_key(client, description, policy, tags):
     return client.create_key(Description=description, Policy=policy, KeyUsage="ENCRYPT_DECRYPT",

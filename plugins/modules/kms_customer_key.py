@@ -129,10 +129,41 @@ class CustomerKey(Plan):
                                f"enable-key --key-id {metadata['KeyId']}), or delete the alias for a new key")
         return metadata, entry
 
+    def orphan_key(self):
+        """A key an earlier run created but was stopped before naming (CreateKey and CreateAlias are two calls).
+
+        An enabled customer key that no alias names, with this module's description and every one of its tags;
+        the oldest when there are several. None without tags to recognise it by.
+        """
+        if not self.tags:
+            return None
+        aliased = {a["TargetKeyId"] for a in kms_api.list_aliases(self.kms, "alias/")}
+        found = []
+        for key_id in kms_api.list_key_ids(self.kms):
+            if key_id in aliased:
+                continue
+            metadata = kms_api.describe_readable_key(self.kms, key_id)
+            if not metadata or metadata.get("KeyManager") != "CUSTOMER" or metadata.get("KeyState") != "Enabled" \
+                    or (metadata.get("Description") or "") != self.params["description"]:
+                continue
+            tags = kms_tag_dict(kms_api.list_readable_resource_tags(self.kms, key_id) or [])
+            if all(tags.get(k) == v for k, v in self.tags.items()):
+                found.append(metadata)
+        return min(found, key=lambda m: str(m.get("CreationDate", ""))) if found else None
+
     def converge(self):
         p = self.params
         self.after = self.view(p["description"], self.policy, p["enable_key_rotation"], dict(self.tags))
         metadata, entry = self.current_key()
+        if metadata is None:
+            metadata = self.orphan_key()
+            if metadata is not None:
+                if entry is None:
+                    self.act(f"create KMS alias {self.alias} for key {metadata['KeyId']}, which a stopped run created",
+                             kms_api.create_alias, self.kms, self.alias, metadata["KeyId"])
+                else:
+                    self.act(f"point KMS alias {self.alias} at key {metadata['KeyId']}, which a stopped run created",
+                             kms_api.update_alias, self.kms, self.alias, metadata["KeyId"])
         if metadata is None:
             self.before = {}
             created = self.act(f"create KMS key {self.alias}", kms_api.create_key, self.kms, p["description"],

@@ -23,11 +23,24 @@ class FakeKms:
         self.keys, self.aliases, self.writes = {}, {}, []
         for name in ("find_alias", "describe_key", "create_key", "enable_key_rotation", "create_alias",
                      "update_alias", "get_key_policy", "put_key_policy", "get_key_rotation_status",
-                     "update_key_description", "list_resource_tags", "tag_resource"):
+                     "update_key_description", "list_resource_tags", "tag_resource", "list_aliases", "list_key_ids",
+                     "describe_readable_key", "list_readable_resource_tags"):
             monkeypatch.setattr(mod.kms_api, name, getattr(self, name))
 
     def find_alias(self, c, alias):
         return {"AliasName": alias, "TargetKeyId": self.aliases[alias]} if alias in self.aliases else None
+
+    def list_aliases(self, c, prefix):
+        return [{"AliasName": a, "TargetKeyId": k} for a, k in self.aliases.items() if a.startswith(prefix)]
+
+    def list_key_ids(self, c):
+        return list(self.keys)
+
+    def describe_readable_key(self, c, key_id):
+        return None if self.keys.get(key_id, {}).get("foreign") else self.describe_key(c, key_id)
+
+    def list_readable_resource_tags(self, c, key_id):
+        return None if self.keys[key_id].get("foreign") else self.list_resource_tags(c, key_id)
 
     def describe_key(self, c, key_id):
         return copy.deepcopy(self.keys.get(key_id, {}).get("meta"))
@@ -36,8 +49,9 @@ class FakeKms:
         key_id = f"k{len(self.keys) + 1}"
         self.writes.append("create_key")
         self.keys[key_id] = {"meta": {"KeyId": key_id, "Arn": f"arn:aws:kms:r:1:key/{key_id}", "KeyState": "Enabled",
-                                      "Description": description}, "policy": policy, "rotation": False,
-                             "tags": tags}
+                                      "Description": description, "KeyManager": "CUSTOMER",
+                                      "CreationDate": f"2026-12-0{len(self.keys) + 1}"},
+                             "policy": policy, "rotation": False, "tags": tags}
         return copy.deepcopy(self.keys[key_id]["meta"])
 
     def enable_key_rotation(self, c, key_id):
@@ -119,3 +133,29 @@ def test_a_disabled_key_is_refused_with_what_to_do(kms):
     kms.keys["k1"]["meta"]["KeyState"] = "Disabled"
     with pytest.raises(SoloAwsError, match="is disabled: enable it"):
         run()
+
+
+def test_a_run_stopped_between_creating_the_key_and_its_alias_adopts_that_key(kms, monkeypatch):
+    def stopped(c, alias, key_id):
+        raise SoloAwsError("the run was killed here")
+
+    monkeypatch.setattr(mod.kms_api, "create_alias", stopped)
+    with pytest.raises(SoloAwsError):
+        run()
+    monkeypatch.setattr(mod.kms_api, "create_alias", kms.create_alias)
+    kms.writes.clear()
+    plan, _ = run(check=True)
+    assert plan.actions == [f"create KMS alias {ALIAS} for key k1, which a stopped run created"]
+    _, result = run()
+    assert kms.writes == ["create_alias"] and result["key_id"] == "k1" and list(kms.keys) == ["k1"]
+    assert run()[0].actions == []
+
+
+def test_only_a_key_with_this_description_and_these_tags_is_adopted(kms):
+    kms.create_key(None, "t alarms", json.dumps(POLICY), [{"TagKey": "Project", "TagValue": "other"}])
+    kms.create_key(None, "something else", json.dumps(POLICY), [{"TagKey": "Project", "TagValue": "t"}])
+    kms.create_key(None, "t alarms", json.dumps(POLICY), [{"TagKey": "Project", "TagValue": "t"}])
+    kms.keys["k3"]["foreign"] = True  # a key the deployer may not read
+    kms.writes.clear()
+    _, result = run()
+    assert kms.writes[0] == "create_key" and result["key_id"] == "k4"
