@@ -123,7 +123,7 @@ def test_teardown_removes_everything_a_rerun_changes_nothing_and_site_rebuilds(a
     assert records and writes(records) == []
     planned = report(plan)
     # --check says what the teardown would do, not what it did.
-    assert "would delete: [" in planned and "deleted:" not in planned, planned
+    assert "would delete: - " in planned and "would keep: []" in planned and "deleted:" not in planned, planned
     assert "Nothing of the environment would be kept." in planned
     for label in ("ECS service frontend", "Aurora cluster solo-saving-local-db", "load balancer solo-saving-local-alb",
                   "web ACL solo-saving-local-waf", "KMS key alias/solo-saving-local-alarms",
