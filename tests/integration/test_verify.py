@@ -129,6 +129,17 @@ def open_the_default_security_group(aws):
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
 
+def _vpc_id(aws):
+    ec2 = aws.client("ec2")
+    return ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{PREFIX}-vpc"]}])["Vpcs"][0]["VpcId"]
+
+
+def delete_the_flow_log(aws):
+    ec2 = aws.client("ec2")
+    logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [_vpc_id(aws)]}])["FlowLogs"]
+    ec2.delete_flow_logs(FlowLogIds=[f["FlowLogId"] for f in logs])
+
+
 def _alb_arn(aws):
     return aws.client("elbv2").describe_load_balancers(Names=[f"{PREFIX}-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
 
@@ -200,6 +211,7 @@ DRIFTS = [
      f"RDS event subscription {PREFIX}-db-instance-events does not watch {PREFIX}-db-"),
     (disable_the_parameter_group_event_subscription, "rds-event-subscriptions",
      f"RDS event subscription {PREFIX}-db-parameter-group-events is disabled"),
+    (delete_the_flow_log, "vpc-flow-logs", "has no flow log of rejected traffic to CloudWatch Logs"),
     (keep_the_access_logs_forever, "alb-access-logs", f"bucket {LOG_BUCKET} keeps access logs forever"),
     (drop_the_log_buckets_policy, "alb-access-logs",
      f"the policy of bucket {LOG_BUCKET} does not refuse plain-HTTP requests"),
@@ -213,14 +225,14 @@ def test_site_repairs_what_verify_names(aws, playbook):
                    open_the_ssm_endpoint_to_anyone, open_the_default_security_group,
                    remove_the_topic_encryption, delete_the_cluster_event_subscription, stop_watching_an_instance,
                    disable_the_parameter_group_event_subscription, keep_the_access_logs_forever,
-                   drop_the_log_buckets_policy, turn_the_access_logs_off):
+                   drop_the_log_buckets_policy, turn_the_access_logs_off, delete_the_flow_log):
         inject(aws)
     broken = playbook("playbooks/verify.yml")
     assert broken.rc != 0
     text = " ".join(broken.output.split())
     for rule in ("alarms-notify-sns", "desired-count-within-scaling-bounds", "ecs-role-trust-scoped",
                  "aurora-auto-minor-upgrades", "vpc-endpoint-policies-perimeter", "default-security-group-closed",
-                 "alarm-topic-encrypted-cmk", "rds-event-subscriptions", "alb-access-logs"):
+                 "alarm-topic-encrypted-cmk", "rds-event-subscriptions", "alb-access-logs", "vpc-flow-logs"):
         assert f"{rule}: " in text, text[-3000:]
 
     playbook("site.yml", check=True)
@@ -236,6 +248,10 @@ def test_site_repairs_what_verify_names(aws, playbook):
     assert all(s["Enabled"] and s["SnsTopicArn"] == TOPIC for s in subs.values()) and len(subs) == 4
     assert len(subs[f"{PREFIX}-db-instance-events"]["SourceIdsList"]) == 2
     assert subs[f"{PREFIX}-db-cluster-events"]["SourceIdsList"] == [f"{PREFIX}-db"]
+    # The VPC logs its rejected traffic again.
+    flow_logs = aws.client("ec2").describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [_vpc_id(aws)]}])
+    assert [(f["TrafficType"], f["LogGroupName"]) for f in flow_logs["FlowLogs"]] == [
+        ("REJECT", f"{PREFIX}-vpc-flow-logs")]
     # The access logs are on again, to a bucket that expires them and refuses plain HTTP again.
     attributes = {a["Key"]: a["Value"] for a in aws.client("elbv2").describe_load_balancer_attributes(
         LoadBalancerArn=_alb_arn(aws))["Attributes"]}
