@@ -14,7 +14,7 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.solo_saving.infra.plugins.filter.waf import waf_rule_errors
-from ansible_collections.solo_saving.infra.plugins.module_utils.edge import RETENTION_DAYS
+from ansible_collections.solo_saving.infra.plugins.module_utils.edge import RETENTION_DAYS, partition_of
 
 LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 TLD_RE = re.compile(r"^(?=.*[a-z])[a-z0-9-]{2,63}$")
@@ -190,7 +190,7 @@ def alb_log_delivery_statements(bucket, prefix, account_id, region):
     Only this account's logs, under ``<prefix>/AWSLogs/<account>/``: the ELB account of a region opened
     before August 2022, the log delivery service principal in the others.
     """
-    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    partition = partition_of(region)
     path = f"{prefix}/AWSLogs/{account_id}/*" if prefix else f"AWSLogs/{account_id}/*"
     elb_account = ELB_LOG_ACCOUNTS.get(region)
     principal = ({"AWS": f"arn:{partition}:iam::{elb_account}:root"} if elb_account else {"Service": ELB_LOG_SERVICE})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.solo_saving.infra.plugins.module_utils import db_password, json_policy
+from ansible_collections.solo_saving.infra.plugins.module_utils import db_password, json_policy, s3
 
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
 INTERNET = ("0.0.0.0/0", "::/0")
@@ -404,7 +404,7 @@ def alb_listeners(snapshot, expected):
     return findings
 
 
-BLOCK_ALL = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+BLOCK_ALL = tuple(s3.BLOCK_ALL)
 
 
 def _denies_plain_http(statement):

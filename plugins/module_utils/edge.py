@@ -14,6 +14,11 @@ import re
 from ansible_collections.solo_saving.infra.plugins.module_utils import common
 
 
+def partition_of(region):
+    """The ARN partition of a region: aws-cn for China, aws-us-gov for GovCloud, aws elsewhere."""
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
 class EdgeError(Exception):
     """A request a module refuses: ambiguous state, or a change AWS cannot make in place."""
 

@@ -22,6 +22,9 @@ JUST_CREATED = [Condition("NoSuchBucket", 60, why="S3 is still propagating the b
 # A bucket deleted a moment ago keeps its name for a while: OperationAborted ("A conflicting conditional
 # operation is currently in progress") until S3 has released it (S3 API Reference, CreateBucket).
 NAME_RELEASING = [Condition("OperationAborted", why="S3 has not released the name of a bucket deleted a moment ago")]
+# The four switches of a public access block, every one on (FSBP S3.1 / S3.8).
+BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+             "RestrictPublicBuckets": True}
 # The most keys DeleteObjects takes in one call (S3 API Reference, DeleteObjects).
 DELETE_BATCH = 1000
 

@@ -90,16 +90,12 @@ from ansible_collections.solo_saving.infra.plugins.module_utils.common import (
     tag_dict,
     tags_to_set,
 )
+from ansible_collections.solo_saving.infra.plugins.module_utils.edge import partition_of
 
-BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-             "RestrictPublicBuckets": True}
+BLOCK_ALL = api.BLOCK_ALL
 OWNERSHIP = "BucketOwnerEnforced"
 SSE = "AES256"
 RULE_ID = "expire-logs"
-
-
-def partition_of(region):
-    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 def tls_only_statement(arn):
